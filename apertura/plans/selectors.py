@@ -1,0 +1,87 @@
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from apertura.common.text import fold
+from apertura.institutions.models import Institution
+from apertura.institutions.selectors import institution_involved_q
+
+from .models import OGP_VALUE_CODES, Commitment, Contact, Milestone, Plan, QualityFlag
+
+
+def plan_list() -> QuerySet[Plan]:
+    return Plan.objects.annotate(commitment_count=Count("commitments", distinct=True)).order_by("-number")
+
+
+def plan_get(*, slug: str) -> Plan:
+    return Plan.objects.prefetch_related("themes", "versions").get(slug=slug)
+
+
+def plan_home() -> Plan | None:
+    from django.conf import settings
+
+    plans = Plan.objects.order_by("-number")
+    if settings.APERTURA_HOME_PLAN:
+        plans = plans.filter(slug=settings.APERTURA_HOME_PLAN)
+    return plans.first()
+
+
+def _milestones_prefetch() -> Prefetch:
+    return Prefetch("milestones", queryset=Milestone.objects.prefetch_related("responsible").order_by("seq"))
+
+
+def commitment_list(
+    *, plan: Plan, theme: str = "", institution: str = "", value: str = "", q: str = ""
+) -> QuerySet[Commitment]:
+    """A plan's commitments, filtered as the plan page and the API offer, with everything a row shows."""
+    qs = plan.commitments.select_related("lead").prefetch_related("themes", _milestones_prefetch())
+    if theme:
+        qs = qs.filter(themes__code=theme)
+    if institution:
+        inst = Institution.objects.filter(slug=institution).first()
+        qs = qs.filter(institution_involved_q(inst)) if inst else qs.none()
+    if value:
+        qs = qs.filter(**{f"value_{value}": True}) if value in OGP_VALUE_CODES else qs.none()
+    if q:
+        term = fold(q)
+        qs = qs.filter(Q(search_text__contains=term) | Q(milestones__search_text__contains=term))
+    return qs.distinct().order_by("number")
+
+
+def commitment_get(*, plan_slug: str, number: int) -> Commitment:
+    return (
+        Commitment.objects.select_related("plan", "lead")
+        .prefetch_related(
+            "supporting_institutions", "civil_society", "themes", "revision_notes",
+            Prefetch("contacts", queryset=Contact.objects.select_related("institution")),
+            _milestones_prefetch(),
+            Prefetch("quality_flags", queryset=QualityFlag.objects.select_related("milestone")),
+        )
+        .get(plan__slug=plan_slug, number=number)
+    )
+
+
+def milestone_list(*, plan: Plan | None = None, institution: Institution | None = None) -> QuerySet[Milestone]:
+    qs = Milestone.objects.select_related("commitment__plan").prefetch_related("responsible")
+    if plan is not None:
+        qs = qs.filter(commitment__plan=plan)
+    if institution is not None:
+        qs = qs.filter(responsible=institution)
+    return qs.order_by("commitment__plan", "commitment__number", "seq")
+
+
+def institution_commitments(*, institution: Institution) -> QuerySet[Commitment]:
+    return (
+        Commitment.objects.filter(institution_involved_q(institution))
+        .select_related("plan", "lead").distinct().order_by("-plan__number", "number")
+    )
+
+
+def site_search(*, q: str, limit: int = 50) -> dict:
+    term = fold(q.strip())
+    if not term:
+        return {"commitments": [], "milestones": [], "institutions": []}
+    return {
+        "commitments": list(Commitment.objects.filter(search_text__contains=term).select_related("plan")[:limit]),
+        "milestones": list(Milestone.objects.filter(search_text__contains=term)
+                           .select_related("commitment__plan")[:limit]),
+        "institutions": list(Institution.objects.filter(search_text__contains=term)[:limit]),
+    }

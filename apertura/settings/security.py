@@ -1,0 +1,37 @@
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import DEBUG
+from .env import DATA_DIR, env_bool, env_list, env_str
+
+
+def _secret_key() -> str:
+    key = env_str("APERTURA_SECRET_KEY")
+    if key:
+        return key
+    # The embedded deployment keeps a generated key beside its database, so sessions survive restarts
+    # without anyone having to invent a secret.
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        from django.core.management.utils import get_random_secret_key
+
+        path.write_text(get_random_secret_key())
+        path.chmod(0o600)
+    key = path.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty; set APERTURA_SECRET_KEY")
+    return key
+
+
+SECRET_KEY = _secret_key()
+CSRF_TRUSTED_ORIGINS = env_list("APERTURA_CSRF_TRUSTED_ORIGINS")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("APERTURA_HTTPS", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("APERTURA_HTTPS", False) and not DEBUG
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]

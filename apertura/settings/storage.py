@@ -1,0 +1,16 @@
+from .base import BASE_DIR, PROJECT_DIR
+from .env import DATA_DIR, env_str
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+# Front-end packages come from npm at setup (package.json); Django serves the files it needs from there.
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist")]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env_str("APERTURA_MEDIA_ROOT", str(DATA_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Served straight from the finders: no collectstatic step for the embedded deployment.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_MAX_AGE = 3600

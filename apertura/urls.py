@@ -1,0 +1,14 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from apertura.api import api
+from apertura.plans import views as plan_views
+
+urlpatterns = [
+    path("", plan_views.home, name="home"),
+    path("search/", plan_views.search, name="search"),
+    path("plans/", include("apertura.plans.urls")),
+    path("institutions/", include("apertura.institutions.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]

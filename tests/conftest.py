@@ -1,0 +1,62 @@
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAN_FILE = ROOT / "data" / "plans" / "gt-2021-2023.yaml"
+SEED_TEXT = ROOT / "data" / "sources" / "guatemala-5th-ogp-action-plan-2021-2023.txt"
+
+MINIMAL_PLAN = {
+    "format": "apertura-plan/1",
+    "plan": {
+        "slug": "2030-2032", "country": "GT", "number": 9, "title": "Test plan", "language": "en",
+        "period_start": "2030-01", "period_end": "2032-08-31", "status": "draft",
+        "themes": [{"code": "health", "title": "Health"}],
+    },
+    "institutions": [
+        {"acronym": "MSPAS", "name_es": "Ministerio de Salud Pública y Asistencia Social",
+         "name_en": "Ministry of Public Health and Social Assistance", "kind": "public_entity"},
+        {"acronym": "CoST-GT", "name_es": "CoST Guatemala", "kind": "civil_society"},
+    ],
+    "commitments": [
+        {
+            "number": 1, "title": "Open health data", "start": "2030-01-10", "end": "2032-08-31", "lead": "MSPAS",
+            "civil_society": ["CoST-GT"], "themes": ["health"], "ogp_values": ["access_to_information"],
+            "problem": "Health data is published as PDF.",
+            "milestones": [
+                {"number": "1.1", "text": "Publish the data", "responsible": ["MSPAS"], "start": "2030-02",
+                 "end": "2030-06"},
+                {"number": "1.2", "text": "Train the staff", "responsible": ["MSPAS", "CoST-GT"], "start": None,
+                 "end": "2031-12"},
+            ],
+            "revision_notes": ["The title changed."],
+        }
+    ],
+}
+
+
+@pytest.fixture
+def plan_data():
+    """A small valid plan file's content, to bend into every kind of bad input."""
+    return copy.deepcopy(MINIMAL_PLAN)
+
+
+@pytest.fixture
+def write_plan(tmp_path):
+    def write(data, name="plan.yaml"):
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def fifth_plan(db):
+    """Guatemala's 5th plan, imported from the shipped data file."""
+    from apertura.plans.formats.plan_file import read_plan_file
+    from apertura.plans.services import plan_import
+
+    return plan_import(data=read_plan_file(PLAN_FILE), source=PLAN_FILE.name).plan
