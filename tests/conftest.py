@@ -1,4 +1,5 @@
 import copy
+import functools
 from pathlib import Path
 
 import pytest
@@ -53,10 +54,33 @@ def write_plan(tmp_path):
     return write
 
 
+@functools.cache
+def _fifth_plan_data() -> dict:
+    from apertura.plans.formats.plan_file import read_plan_file
+
+    return read_plan_file(PLAN_FILE)
+
+
 @pytest.fixture
 def fifth_plan(db):
     """Guatemala's 5th plan, imported from the shipped data file."""
-    from apertura.plans.formats.plan_file import read_plan_file
     from apertura.plans.services import plan_import
 
-    return plan_import(data=read_plan_file(PLAN_FILE), source=PLAN_FILE.name).plan
+    return plan_import(data=copy.deepcopy(_fifth_plan_data()), source=PLAN_FILE.name).plan
+
+
+@pytest.fixture(scope="module")
+def shared_fifth_plan(django_db_setup, django_db_blocker):
+    """The 5th plan imported once for a module of tests that only read it (each test still rolls back)."""
+    from apertura.audit.models import AuditEvent
+    from apertura.institutions.models import Institution
+    from apertura.plans.models import Plan
+    from apertura.plans.services import plan_import
+
+    with django_db_blocker.unblock():
+        plan = plan_import(data=copy.deepcopy(_fifth_plan_data())).plan
+    yield plan
+    with django_db_blocker.unblock():
+        Plan.objects.all().delete()
+        Institution.objects.all().delete()
+        AuditEvent.objects.all().delete()

@@ -1,7 +1,9 @@
+import re
 import unicodedata
+
+_COMBINING = re.compile(r"[\u0300-\u036f]")
 
 
 def fold(text: str) -> str:
     """Lower-case and strip accents, so «Educación» and «educacion» match on every database."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text or "")).casefold()

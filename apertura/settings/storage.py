@@ -3,6 +3,7 @@ from .env import DATA_DIR, env_str
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Front-end packages come from npm at setup (package.json); Django serves the files it needs from there.
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist")]
 MEDIA_URL = "/media/"

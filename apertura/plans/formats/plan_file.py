@@ -17,6 +17,8 @@ from jsonschema import Draft202012Validator
 from apertura.common.partial_dates import PartialDate
 
 SCHEMA_PATH = Path(__file__).with_name("plan.schema.json")
+# libyaml's loader is several times faster than the pure-Python one; both are "safe" (no object tags).
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FORMAT = "apertura-plan/1"
 
 _KIND_WORDS = {
@@ -65,7 +67,7 @@ def read_plan_file(path: str | Path) -> dict:
 
 def parse_plan_text(text: str) -> dict:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         reason = getattr(error, "problem", None) or str(error)
@@ -74,7 +76,7 @@ def parse_plan_text(text: str) -> dict:
     if root is None:
         raise PlanFileError([Problem((), "the file is empty")])
     problems = _duplicate_keys(root, ())
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
     problems += _schema_problems(data)
     if not problems:
         problems += _consistency_problems(data)

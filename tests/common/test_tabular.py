@@ -1,0 +1,13 @@
+import pytest
+
+from apertura.common.tabular import csv_text, neutralise
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_like_cells_are_neutralised(cell):
+    assert neutralise(cell) == "'" + cell
+
+
+def test_ordinary_values_are_untouched():
+    assert neutralise("Ministerio") == "Ministerio" and neutralise(-3) == -3
+    assert csv_text(["a", "b"], [["x", None]]) == "a,b\r\nx,\r\n"

@@ -1,0 +1,59 @@
+"""The `apertura` command as a plan coordinator runs it."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from apertura.plans.models import Milestone, Plan
+
+pytestmark = pytest.mark.django_db
+
+
+def test_import_reports_problems_with_lines_and_changes_nothing(plan_data, write_plan, capsys):
+    call_command("plan", "import", str(write_plan(plan_data)))
+    plan_data["commitments"][0]["milestones"][0]["responsible"] = ["MINEDUC"]
+    plan_data["commitments"][0]["milestones"][1]["end"] = "2031-02-30"
+    path = write_plan(plan_data)
+    with pytest.raises(CommandError) as caught:
+        call_command("plan", "import", str(path))
+    message = str(caught.value)
+    assert "2 problems; nothing was written" in message
+    assert f"{path}:" in message and "commitments[0].milestones[0].responsible[0]" in message
+    assert "not a real date" in message
+    assert list(Milestone.objects.values_list("end", flat=True).order_by("seq"))[1].isoformat() == "2031-12-01"
+
+
+def test_check_only_validates(plan_data, write_plan, capsys):
+    call_command("plan", "import", str(write_plan(plan_data)), "--check")
+    assert "valid" in capsys.readouterr().out and not Plan.objects.exists()
+
+
+def test_export_of_an_unknown_plan_names_the_known_ones(fifth_plan):
+    with pytest.raises(CommandError, match="There is no plan «2099».*2021-2023"):
+        call_command("plan", "export", "2099")
+
+
+def test_the_console_script_exits_non_zero_on_a_bad_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("format: apertura-plan/1\nplan: {}\n")
+    env = {**os.environ, "APERTURA_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "apertura.cli", "plan", "import", str(bad)],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode != 0
+    assert "missing: «institutions», «commitments»" in result.stderr
+
+
+def test_demo_prepares_the_database_and_loads_the_fifth_plan(tmp_path):
+    env = {**os.environ, "APERTURA_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "apertura.cli", "demo", "--no-serve"], check=True, env=env,
+                   capture_output=True)
+    out = subprocess.run([sys.executable, "-m", "apertura.cli", "plan", "export", "2021-2023"], check=True,
+                         env=env, capture_output=True, text=True).stdout
+    data = json.loads(out)
+    assert sum(len(c["milestones"]) for c in data["commitments"]) == 49
