@@ -63,3 +63,8 @@ def test_institutions_filter_by_kind(fifth_plan, api):
 def test_unknown_objects_are_404_json(fifth_plan, api, url):
     response = api.get(url)
     assert response.status_code == 404 and "detail" in response.json()
+
+
+def test_api_docs_are_served_from_this_site_not_a_cdn(api):
+    page = api.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in page and "cdn." not in page
