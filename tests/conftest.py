@@ -84,3 +84,9 @@ def shared_fifth_plan(django_db_setup, django_db_blocker):
         Plan.objects.all().delete()
         Institution.objects.all().delete()
         AuditEvent.objects.all().delete()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is deliberately slow; tests check behaviour, not hashing cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

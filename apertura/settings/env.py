@@ -19,3 +19,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 # Where the embedded deployment keeps its database and uploads. One folder, so a backup is one copy.
 DATA_DIR = Path(env_str("APERTURA_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
