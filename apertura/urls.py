@@ -9,6 +9,7 @@ urlpatterns = [
     path("search/", plan_views.search, name="search"),
     path("plans/", include("apertura.plans.urls")),
     path("institutions/", include("apertura.institutions.urls")),
+    path("evidence/<int:pk>/", plan_views.evidence_download, name="evidence"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -4,7 +4,9 @@ from apertura.common.text import fold
 from apertura.institutions.models import Institution
 from apertura.institutions.selectors import institution_involved_q
 
-from .models import OGP_VALUE_CODES, Commitment, Contact, Milestone, Plan, QualityFlag
+from .models import (
+    OGP_VALUE_CODES, Commitment, Contact, Milestone, Plan, ProgressReport, QualityFlag, Validation,
+)
 
 
 def plan_list() -> QuerySet[Plan]:
@@ -25,7 +27,21 @@ def plan_home() -> Plan | None:
 
 
 def _milestones_prefetch() -> Prefetch:
-    return Prefetch("milestones", queryset=Milestone.objects.prefetch_related("responsible").order_by("seq"))
+    reports = ProgressReport.objects.select_related("institution").prefetch_related("validations")
+    return Prefetch("milestones", queryset=Milestone.objects.prefetch_related(
+        "responsible", Prefetch("reports", queryset=reports)).order_by("seq"))
+
+
+def milestone_get(*, plan_slug: str, number: str) -> Milestone:
+    """A milestone with its whole record: reports, evidence, validations and the answers to them."""
+    reports = ProgressReport.objects.select_related("institution", "author").prefetch_related(
+        "evidence",
+        Prefetch("validations", queryset=Validation.objects.select_related("organization", "monitor")
+                 .prefetch_related("responses__institution")),
+    )
+    return (Milestone.objects.select_related("commitment__plan", "commitment__lead")
+            .prefetch_related("responsible", Prefetch("reports", queryset=reports))
+            .get(commitment__plan__slug=plan_slug, number=number))
 
 
 def commitment_list(

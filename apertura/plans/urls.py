@@ -13,7 +13,12 @@ class ExportFormat:
         return value
 
 
+class MilestoneNumber(ExportFormat):
+    regex = r"\d{1,3}\.\d{1,3}"
+
+
 register_converter(ExportFormat, "export_format")
+register_converter(MilestoneNumber, "milestone_number")
 
 app_name = "plans"
 urlpatterns = [
@@ -21,4 +26,6 @@ urlpatterns = [
     path("<slug:slug>/", views.plan_detail, name="detail"),
     path("<slug:slug>/export.<export_format:fmt>", views.plan_download, name="download"),
     path("<slug:slug>/commitments/<int:number>/", views.commitment_detail, name="commitment"),
+    path("<slug:slug>/commitments/<int:number>/assessment/", views.assessment_edit, name="assessment"),
+    path("<slug:slug>/milestones/<milestone_number:number>/", views.milestone_detail, name="milestone"),
 ]

@@ -18,6 +18,8 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 OTP_TOTP_ISSUER = env_str("APERTURA_SITE_NAME", "Apertura")
 INVITATION_VALID_DAYS = env_int("APERTURA_INVITATION_DAYS", 14)
+# Where links in messages sent outside a request point (`apertura invite` prints one).
+SITE_URL = env_str("APERTURA_SITE_URL", "http://127.0.0.1:8000")
 
 EMAIL_BACKEND = env_str("APERTURA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("APERTURA_EMAIL_HOST", "localhost")

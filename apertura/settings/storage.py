@@ -1,5 +1,5 @@
 from .base import BASE_DIR, PROJECT_DIR
-from .env import DATA_DIR, env_str
+from .env import DATA_DIR, env_int, env_str
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -15,3 +15,4 @@ STORAGES = {
 # Served straight from the finders: no collectstatic step for the embedded deployment.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MAX_AGE = 3600
+APERTURA_EVIDENCE_MAX_BYTES = env_int("APERTURA_EVIDENCE_MAX_MB", 25) * 1024 * 1024

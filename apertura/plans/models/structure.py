@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from apertura.common.partial_dates import Precision, partial
 from apertura.institutions.models import Institution
@@ -41,6 +41,7 @@ class Plan(models.Model):
     axis = models.CharField(_("axis"), max_length=300, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-number"]
@@ -130,6 +131,11 @@ class Commitment(models.Model):
     value_public_accountability = models.BooleanField(default=False, editable=False)
     value_technology_innovation = models.BooleanField(default=False, editable=False)
     search_text = models.TextField(editable=False, blank=True)
+    history = HistoricalRecords(
+        excluded_fields=["search_text", "value_access_to_information", "value_civic_participation",
+                         "value_public_accountability", "value_technology_innovation"],
+        m2m_fields=[supporting_institutions, civil_society],
+    )
 
     class Meta:
         ordering = ["plan", "number"]
@@ -194,7 +200,12 @@ class Milestone(models.Model):
     start_precision = _precision_field(_("start precision"))
     end = models.DateField(_("end"), null=True, blank=True)
     end_precision = _precision_field(_("end precision"))
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), null=True, blank=True,
+        help_text=_("Share of the commitment's progress this milestone carries; equal shares when unset."),
+    )
     search_text = models.TextField(editable=False, blank=True)
+    history = HistoricalRecords(excluded_fields=["search_text"], m2m_fields=[responsible])
 
     class Meta:
         ordering = ["commitment", "seq"]
@@ -206,7 +217,7 @@ class Milestone(models.Model):
         return self.number
 
     def get_absolute_url(self) -> str:
-        return f"{self.commitment.get_absolute_url()}#milestone-{self.number}"
+        return reverse("plans:milestone", args=[self.commitment.plan.slug, self.number])
 
     @property
     def start_date(self):

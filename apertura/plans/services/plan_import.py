@@ -1,4 +1,4 @@
-"""Every write to action plans. Views, the API, the CLI and imports all come through here."""
+"""Importing a checked plan file, in one transaction, updating in place."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from apertura.common.partial_dates import PartialDate
 from apertura.common.text import fold
 from apertura.institutions.models import Institution
 
-from .models import Commitment, Contact, Milestone, Plan, PlanVersion, QualityFlag, RevisionNote, Theme
+from ..models import Commitment, Contact, Milestone, Plan, PlanVersion, QualityFlag, RevisionNote, Theme
 
 
 @dataclass

@@ -1,4 +1,6 @@
+import rules
 from django.db.models import Q
+from django.utils import timezone
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -6,13 +8,14 @@ from django.utils.translation import gettext as _
 from apertura.common.twins import csv_twin, json_twin, requested_format
 from apertura.institutions.models import Institution
 
-from . import selectors
-from .formats.plan_export import (
+from .. import selectors
+from ..formats.plan_export import (
     COMMITMENT_COLUMNS, MILESTONE_COLUMNS, commitment_rows, commitment_to_data, milestone_rows, plan_csv,
     plan_to_data, plan_xlsx,
 )
-from .models import OGP_VALUES, Commitment, Plan
-from .timeline import build_timeline
+from ..models import OGP_VALUES, Assessment, Commitment, Plan
+from ..timeline import build_timeline
+from ..tracking import roll_up, track_milestone
 
 
 def _plan_or_404(slug: str) -> Plan:
@@ -110,8 +113,12 @@ def commitment_detail(request, slug, number):
                         milestone_rows({"plan": {"slug": slug},
                                         "commitments": [{**data, "lead": commitment.lead.acronym}]}))
     flags = list(commitment.quality_flags.all())
+    tracks = [track_milestone(m, timezone.localdate()) for m in milestones]
     return render(request, "plans/commitment_detail.html", {
         "plan": commitment.plan, "commitment": commitment, "milestones": milestones,
+        "tracks": tracks, "rollup": roll_up(tracks),
+        "assessment": Assessment.objects.filter(commitment=commitment).first(),
+        "can_assess": rules.has_perm("plans.assess", request.user, commitment),
         "timeline": build_timeline(milestones, commitment.start_date),
         "contacts": list(commitment.contacts.all()),
         "flags": flags, "milestone_flags": {f.milestone_id for f in flags if f.milestone_id},

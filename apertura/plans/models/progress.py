@@ -1,0 +1,148 @@
+import hashlib
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from apertura.institutions.models import Institution
+
+from .structure import Milestone
+
+
+class ProgressStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    DELAYED = "delayed", _("Delayed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ProgressReport(models.Model):
+    """What an institution reports about a milestone at a date. Reports are never edited, only followed."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="reports")
+    status = models.CharField(_("status"), max_length=12, choices=ProgressStatus.choices)
+    percent = models.PositiveSmallIntegerField(
+        _("percent complete"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    narrative = models.TextField(_("what was done"), max_length=10_000)
+    as_of = models.DateField(_("progress as of"))
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("reported by institution"), on_delete=models.PROTECT, related_name="+"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT)
+    created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-as_of", "-created_at", "-id"]
+        get_latest_by = ["as_of", "created_at", "id"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+
+    def __str__(self) -> str:
+        return f"{self.milestone} · {self.percent}% · {self.as_of}"
+
+    def clean(self):
+        today = timezone.localdate()
+        errors = {}
+        if self.as_of and self.as_of > today:
+            errors["as_of"] = _("Progress cannot be reported for a future date.")
+        if self.completed_on and self.completed_on > today:
+            errors["completed_on"] = _("A milestone cannot have been completed in the future.")
+        if self.status == ProgressStatus.COMPLETED:
+            if self.percent != 100:
+                errors["percent"] = _("A completed milestone is 100% complete.")
+            if not self.completed_on:
+                errors["completed_on"] = _("Give the date the milestone was completed.")
+        elif self.completed_on:
+            errors["completed_on"] = _("Only a completed milestone has a completion date.")
+        if self.status == ProgressStatus.NOT_STARTED and self.percent:
+            errors["percent"] = _("A milestone that has not started is 0% complete.")
+        if errors:
+            raise ValidationError(errors)
+
+
+def _evidence_path(instance, filename: str) -> str:
+    # Stored under a random name: the original name is kept as data, never trusted as a path.
+    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:10]}"
+
+
+class Evidence(models.Model):
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="evidence")
+    title = models.CharField(_("title"), max_length=300)
+    url = models.URLField(_("link"), max_length=1000, blank=True)
+    file = models.FileField(_("file"), upload_to=_evidence_path, blank=True)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(_("file type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        constraints = [models.CheckConstraint(
+            condition=(models.Q(url="") & ~models.Q(file="")) | (~models.Q(url="") & models.Q(file="")),
+            name="evidence_file_xor_link")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @staticmethod
+    def digest(chunks) -> str:
+        sha = hashlib.sha256()
+        for chunk in chunks:
+            sha.update(chunk)
+        return sha.hexdigest()
+
+
+class Validation(models.Model):
+    """A civil-society monitor's confirmation or dispute of a progress report, with the reason."""
+
+    class Verdict(models.TextChoices):
+        CONFIRM = "confirm", _("Confirmed")
+        DISPUTE = "dispute", _("Disputed")
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="validations")
+    verdict = models.CharField(_("verdict"), max_length=8, choices=Verdict.choices)
+    reason = models.TextField(_("reason"), max_length=5_000)
+    organization = models.ForeignKey(
+        Institution, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="+"
+    )
+    monitor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("monitor"), on_delete=models.PROTECT)
+    created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["report", "organization"], name="validation_per_org")]
+        verbose_name = _("validation")
+        verbose_name_plural = _("validations")
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} · {self.organization}"
+
+
+class ValidationResponse(models.Model):
+    """The institution's public answer to a monitor's validation."""
+
+    validation = models.ForeignKey(Validation, on_delete=models.CASCADE, related_name="responses")
+    text = models.TextField(_("answer"), max_length=5_000)
+    institution = models.ForeignKey(Institution, verbose_name=_("institution"), on_delete=models.PROTECT,
+                                    related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT)
+    created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("answer to a validation")
+        verbose_name_plural = _("answers to validations")

@@ -1,0 +1,129 @@
+"""Reporting progress on milestones, with evidence, and its validation by civil society."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import rules
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from apertura.audit.services import audit_record
+from apertura.common.uploads import check_upload
+from apertura.institutions.models import Institution
+
+from ..models import Evidence, Milestone, ProgressReport, Validation, ValidationResponse
+
+
+class ProgressConflict(Exception):
+    """Someone reported on the milestone after the form was opened; nothing was saved."""
+
+    def __init__(self, latest: ProgressReport):
+        self.latest = latest
+        super().__init__(f"milestone {latest.milestone} has a newer report ({latest.pk})")
+
+
+def _refuse(*, user, action: str, obj_type: str, obj_id, why: str):
+    """Refusals are written to the audit log too: a forged post for another institution leaves a trace.
+    So permission checks run before a service opens its transaction, which the refusal would roll back."""
+    audit_record(action=f"{action}.refused", obj_type=obj_type, obj_id=obj_id, actor=user, summary=why)
+    raise PermissionDenied(why)
+
+
+def progress_report_check(*, milestone: Milestone, by, institution: Institution) -> None:
+    """Refuse, and log, a report for an institution the user does not edit for or that is not responsible."""
+    if not rules.has_perm("plans.report_progress_for", by, (milestone, institution)):
+        _refuse(user=by, action="progress.report", obj_type="milestone", obj_id=milestone.pk,
+                why=f"{by} may not report for {institution.acronym} on milestone {milestone.number}")
+
+
+def milestone_report_progress(
+    *, milestone: Milestone, by, institution: Institution, status: str, percent: int, narrative: str,
+    as_of: dt.date, completed_on: dt.date | None = None, based_on: int | None = None,
+) -> ProgressReport:
+    """Add a progress report. `based_on` is the latest report the author saw; a newer one means a conflict."""
+    progress_report_check(milestone=milestone, by=by, institution=institution)
+    with transaction.atomic():
+        return _report_write(milestone=milestone, by=by, institution=institution, status=status,
+                             percent=percent, narrative=narrative, as_of=as_of, completed_on=completed_on,
+                             based_on=based_on)
+
+
+def _report_write(*, milestone, by, institution, status, percent, narrative, as_of, completed_on, based_on):
+    # Lock the milestone so two editors saving at once are serialised and the second sees the first.
+    Milestone.objects.select_for_update().filter(pk=milestone.pk).first()
+    latest = milestone.reports.order_by("-created_at", "-id").first()
+    if latest is not None and latest.pk != based_on:
+        raise ProgressConflict(latest)
+    report = ProgressReport(milestone=milestone, status=status, percent=percent, narrative=narrative.strip(),
+                            as_of=as_of, completed_on=completed_on, institution=institution, author=by)
+    report.full_clean()
+    report.save()
+    audit_record(action="progress.report", obj_type="milestone", obj_id=milestone.pk, actor=by,
+                 summary=f"{milestone.number}: {status} {percent}%",
+                 data={"report": report.pk, "institution": institution.acronym, "as_of": as_of.isoformat()})
+    return report
+
+
+def evidence_add(*, report: ProgressReport, by, title: str, url: str = "", upload=None) -> Evidence:
+    if not rules.has_perm("plans.add_evidence", by, report):
+        _refuse(user=by, action="evidence.add", obj_type="report", obj_id=report.pk,
+                why=f"{by} may not add evidence to report {report.pk}")
+    with transaction.atomic():
+        return _evidence_write(report=report, by=by, title=title, url=url, upload=upload)
+
+
+def _evidence_write(*, report, by, title, url, upload) -> Evidence:
+    if bool(url) == bool(upload):
+        raise ValidationError(_("Give either a file or a link."))
+    evidence = Evidence(report=report, title=title.strip() or (upload.name if upload else url), url=url)
+    if upload is not None:
+        checked = check_upload(upload, max_bytes=settings.APERTURA_EVIDENCE_MAX_BYTES)
+        evidence.original_name = upload.name[:255]
+        evidence.content_type, evidence.size, evidence.sha256 = checked.content_type, checked.size, checked.sha256
+        evidence.file.save(upload.name, upload, save=False)
+    evidence.full_clean()
+    evidence.save()
+    audit_record(action="evidence.add", obj_type="report", obj_id=report.pk, actor=by, summary=evidence.title,
+                 data={"evidence": evidence.pk, "sha256": evidence.sha256, "url": url})
+    return evidence
+
+
+def validation_submit(*, report: ProgressReport, by, organization: Institution, verdict: str,
+                      reason: str) -> Validation:
+    """A monitor confirms or disputes a report. A second verdict from the same organization replaces the
+    first; the history keeps both."""
+    if not rules.has_perm("plans.validate_for", by, (report, organization)):
+        _refuse(user=by, action="validation.submit", obj_type="report", obj_id=report.pk,
+                why=f"{by} may not validate report {report.pk} for {organization.acronym}")
+    with transaction.atomic():
+        return _validation_write(report=report, by=by, organization=organization, verdict=verdict, reason=reason)
+
+
+def _validation_write(*, report, by, organization, verdict, reason) -> Validation:
+    if len(reason.strip()) < 10:
+        raise ValidationError({"reason": _("Explain the verdict in at least a sentence.")})
+    validation, _created = Validation.objects.update_or_create(
+        report=report, organization=organization,
+        defaults={"verdict": verdict, "reason": reason.strip(), "monitor": by},
+    )
+    validation.full_clean()
+    audit_record(action=f"validation.{verdict}", obj_type="report", obj_id=report.pk, actor=by,
+                 summary=f"{organization.acronym}: {verdict}", data={"validation": validation.pk})
+    return validation
+
+
+def validation_respond(*, validation: Validation, by, text: str) -> ValidationResponse:
+    if not rules.has_perm("plans.respond_to_validation", by, validation):
+        _refuse(user=by, action="validation.respond", obj_type="validation", obj_id=validation.pk,
+                why=f"{by} may not answer validation {validation.pk}")
+    if not text.strip():
+        raise ValidationError({"text": _("Write the answer.")})
+    with transaction.atomic():
+        response = ValidationResponse.objects.create(validation=validation, text=text.strip(),
+                                                     institution=validation.report.institution, author=by)
+        audit_record(action="validation.respond", obj_type="validation", obj_id=validation.pk, actor=by,
+                     summary=text[:200])
+        return response

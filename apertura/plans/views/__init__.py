@@ -1,0 +1,7 @@
+from .progress import assessment_edit, evidence_download, milestone_detail
+from .public import commitment_detail, home, plan_detail, plan_download, plan_list, search
+
+__all__ = [
+    "assessment_edit", "commitment_detail", "evidence_download", "home", "milestone_detail", "plan_detail",
+    "plan_download", "plan_list", "search",
+]
