@@ -90,3 +90,43 @@ def shared_fifth_plan(django_db_setup, django_db_blocker):
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests check behaviour, not hashing cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def make_user(db):
+    """A user holding one role (or none): make_user("editor", "MINEDUC")."""
+    from django.contrib.auth import get_user_model
+
+    from apertura.accounts.models import Role
+    from apertura.institutions.models import Institution
+
+    counter = iter(range(1, 10_000))
+
+    def make(kind=None, acronym=None, *, username=None):
+        user = get_user_model().objects.create_user(username=username or f"user{next(counter)}",
+                                                    password="a long test password")
+        if kind:
+            institution = Institution.objects.get(acronym=acronym) if acronym else None
+            Role.objects.create(user=user, kind=kind, institution=institution)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def signed_in():
+    """A test client signed in as the user, past the second factor (a confirmed TOTP device)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def sign_in(user, **client_options):
+        client = Client(**client_options)
+        client.force_login(user)
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    return sign_in
