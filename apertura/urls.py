@@ -10,6 +10,8 @@ urlpatterns = [
     path("plans/", include("apertura.plans.urls")),
     path("institutions/", include("apertura.institutions.urls")),
     path("evidence/<int:pk>/", plan_views.evidence_download, name="evidence"),
+    path("accounts/", include("apertura.accounts.urls")),
+    path("manage/", include("apertura.accounts.manage_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

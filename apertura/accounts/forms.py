@@ -29,7 +29,8 @@ class InvitationAcceptForm(forms.Form):
                                help_text=_("You sign in with it. Letters, digits and @ . + - _ only."))
     password = forms.CharField(label=_("Password"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                               help_text=_("At least 10 characters, not only digits, and not a common password."))
+                               help_text=_("At least 10 characters, not only digits, and not a common "
+                                           "password."))
     password_again = forms.CharField(label=_("Password again"), strip=False,
                                      widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 

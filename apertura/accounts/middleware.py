@@ -34,8 +34,8 @@ class RequireTwoFactorMiddleware:
             return None
         if not roles_of(user).is_staff_role:
             return None
-        target = "accounts:two_factor_verify" if totp_device_confirmed(user=user) else "accounts:two_factor_setup"
-        url = reverse(target)
+        step = "verify" if totp_device_confirmed(user=user) else "setup"
+        url = reverse(f"accounts:two_factor_{step}")
         if request.method in SAFE_METHODS:
             url += "?" + urlencode({"next": request.get_full_path()})
         return redirect(url)

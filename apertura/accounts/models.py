@@ -55,6 +55,11 @@ class Role(models.Model):
     def clean(self):
         check_role_institution(self.kind, self.institution_id)
 
+    @property
+    def label(self) -> str:
+        kind = str(self.get_kind_display())
+        return f"{kind} · {self.institution.acronym}" if self.institution_id else kind
+
 
 class Invitation(models.Model):
     """An offer of a role to an e-mail address. Only the token's hash is kept: the link is the secret."""

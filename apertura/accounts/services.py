@@ -49,6 +49,10 @@ def _role_data(kind: str, institution: Institution | None) -> dict:
     return {"kind": kind, "institution": institution.acronym if institution else None}
 
 
+def _role_phrase(kind: str, institution: Institution | None) -> str:
+    return f"{kind} of {institution.acronym}" if institution else kind
+
+
 def _check_kind(kind: str) -> None:
     if kind not in RoleKind.values:
         raise ValidationError({"kind": _("«%(kind)s» is not a role. Roles: %(roles)s.") % {
@@ -100,8 +104,9 @@ def invitation_create(
         audit_record(
             action="invitation.create", obj_type="invitation", obj_id=invitation.pk, actor=by,
             actor_label="" if by is not None else _console_label(),
-            summary=f"Invited {email} as {kind}" + (f" of {institution.acronym}" if institution else ""),
-            data={"email": email, **_role_data(kind, institution), "expires_at": invitation.expires_at},
+            summary=f"Invited {email} as {_role_phrase(kind, institution)}",
+            data={"email": email, **_role_data(kind, institution),
+                  "expires_at": invitation.expires_at.isoformat()},
         )
         if send_email:
             # Inside the transaction: when the mail cannot be sent, no invitation is left behind unsent.
@@ -123,15 +128,15 @@ def invitation_get_valid(*, token: str, for_update: bool = False) -> Invitation:
         queryset = queryset.select_for_update()
     invitation = queryset.filter(token_hash=token_hash(token or "")).first()
     if invitation is None:
-        raise ValidationError(_("This invitation link is not valid. Check that you copied all of it, or ask an "
-                                "administrator for a new invitation."), code="unknown")
+        raise ValidationError(_("This invitation link is not valid. Check that you copied all of it, or ask "
+                                "an administrator for a new invitation."), code="unknown")
     if invitation.accepted_at is not None:
         raise ValidationError(_("This invitation has already been used. Sign in with the account created "
                                 "with it, or ask an administrator for a new invitation."), code="used")
     if invitation.is_expired:
+        expired = timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M")
         raise ValidationError(_("This invitation expired on %(date)s. Ask an administrator for a new one.")
-                              % {"date": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M")},
-                              code="expired")
+                              % {"date": expired}, code="expired")
     return invitation
 
 
@@ -146,11 +151,13 @@ def invitation_accept(*, token: str, username: str, password: str, display_name:
         try:
             user.full_clean(exclude=["password", "last_name"])
         except ValidationError as error:
-            problems.update({("display_name" if f == "first_name" else f): m for f, m in error.message_dict.items()})
+            for field, messages in error.message_dict.items():
+                problems["display_name" if field == "first_name" else field] = messages
         if not user.first_name:
             problems["display_name"] = [_("Write the name other people will see.")]
         if User.objects.filter(email__iexact=invitation.email).exists():
-            problems["__all__"] = [_("%(email)s already has an account. Sign in with it.") % {"email": invitation.email}]
+            problems["__all__"] = [_("%(email)s already has an account. Sign in with it.")
+                                   % {"email": invitation.email}]
         try:
             password_validation.validate_password(password or "", user)
         except ValidationError as error:
@@ -163,7 +170,8 @@ def invitation_accept(*, token: str, username: str, password: str, display_name:
             with transaction.atomic():
                 user.save()
         except IntegrityError:
-            raise ValidationError({"username": [_("That user name was just taken; choose another.")]}) from None
+            taken = _("That user name was just taken; choose another.")
+            raise ValidationError({"username": [taken]}) from None
         role = Role.objects.create(user=user, kind=invitation.kind, institution=invitation.institution,
                                    granted_by=invitation.invited_by)
         invitation.accepted_at = timezone.now()
@@ -174,7 +182,8 @@ def invitation_accept(*, token: str, username: str, password: str, display_name:
                      data={"username": user.username, "email": user.email, "invitation": invitation.pk})
         audit_record(action="role.grant", obj_type="role", obj_id=role.pk, actor=invitation.invited_by,
                      actor_label="" if invitation.invited_by else "invitation",
-                     summary=f"{user.username} became {role.kind} through invitation {invitation.pk}",
+                     summary=f"{user.username} became {_role_phrase(role.kind, role.institution)} "
+                             f"through invitation {invitation.pk}",
                      data={"user": user.username, **_role_data(role.kind, role.institution),
                            "invitation": invitation.pk})
     return user
@@ -191,7 +200,7 @@ def role_grant(*, by, user, kind: str, institution: Institution | None = None) -
             raise ValidationError(_("%(user)s already holds this role.") % {"user": user.get_username()})
         role = Role.objects.create(user=user, kind=kind, institution=institution, granted_by=by)
         audit_record(action="role.grant", obj_type="role", obj_id=role.pk, actor=by,
-                     summary=f"{user.get_username()} became {kind}" + (f" of {institution.acronym}" if institution else ""),
+                     summary=f"{user.get_username()} became {_role_phrase(kind, institution)}",
                      data={"user": user.get_username(), **_role_data(kind, institution)})
     return role
 
@@ -207,12 +216,13 @@ def role_revoke(*, by, role: Role) -> None:
         role = Role.objects.select_for_update().select_related("user", "institution").get(pk=role.pk)
         if role.kind == RoleKind.ADMINISTRATOR and not _other_administrators_exist(role):
             raise ValidationError(_("%(user)s is the last administrator. Make someone else an administrator "
-                                    "first, or nobody could manage accounts.") % {"user": role.user.get_username()})
+                                    "first, or nobody could manage accounts.")
+                                  % {"user": role.user.get_username()})
+        phrase = _role_phrase(role.kind, role.institution)
         audit_record(action="role.revoke", obj_type="role", obj_id=role.pk, actor=by,
-                     summary=f"{role.user.get_username()} is no longer {role.kind}"
-                             + (f" of {role.institution.acronym}" if role.institution else ""),
+                     summary=f"{role.user.get_username()} is no longer {phrase}",
                      data={"user": role.user.get_username(), **_role_data(role.kind, role.institution),
-                           "granted_at": role.granted_at})
+                           "granted_at": role.granted_at.isoformat()})
         role.delete()
 
 
@@ -277,7 +287,7 @@ def totp_verify(*, user, token: str) -> TOTPDevice:
     verified = _verify(device, token)
     audit_record(action="login.second_factor" if verified else "login.second_factor_failure",
                  obj_type="user", obj_id=user.pk, actor=user,
-                 summary=f"{user.get_username()} {'gave a right' if verified else 'gave a wrong'} two-factor code")
+                 summary=f"{user.get_username()} gave a {'right' if verified else 'wrong'} two-factor code")
     if not verified:
         raise ValidationError({"token": [_("That code is not right. Type the code your authenticator app "
                                            "shows now.")]})

@@ -45,6 +45,10 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
+    @property
+    def extra_email_context(self):
+        return {"site_name": settings.SITE_NAME}
+
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
@@ -54,7 +58,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 def _safe_next(request, default: str = "") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
         return target
     return default or resolve_url(settings.LOGIN_REDIRECT_URL)
 
@@ -108,8 +113,8 @@ def two_factor_setup(request):
             form.add_error(None, error)
         else:
             otp_login(request, device)
-            messages.success(request, _("Two-factor authentication is on. From now on you will be asked for a "
-                                        "code each time you sign in."))
+            messages.success(request, _("Two-factor authentication is on. From now on you will be asked for "
+                                        "a code each time you sign in."))
             return redirect(_safe_next(request))
     return render(request, "accounts/two_factor_setup.html", {
         "form": form, "secret": _secret_groups(device), "next": _safe_next(request),
@@ -121,6 +126,8 @@ def two_factor_setup(request):
 @never_cache
 @login_required
 def two_factor_verify(request):
+    if request.user.is_verified():
+        return redirect(_safe_next(request))
     if selectors.totp_device_confirmed(user=request.user) is None:
         return redirect(f"{reverse('accounts:two_factor_setup')}?{urlencode({'next': _safe_next(request)})}")
     form = TokenForm(request.POST or None)
@@ -175,8 +182,8 @@ def role_revoke(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("%(user)s is no longer %(role)s.") % {
-            "user": role.user.get_username(), "role": role})
+        messages.success(request, _("%(user)s no longer holds the role «%(role)s».") % {
+            "user": role.user.get_username(), "role": role.label})
     return redirect("manage:users")
 
 

@@ -27,5 +27,7 @@ urlpatterns = [
     path("<slug:slug>/export.<export_format:fmt>", views.plan_download, name="download"),
     path("<slug:slug>/commitments/<int:number>/", views.commitment_detail, name="commitment"),
     path("<slug:slug>/commitments/<int:number>/assessment/", views.assessment_edit, name="assessment"),
+    path("<slug:slug>/commitments/<int:number>/history/", views.commitment_history, name="history"),
+    path("<slug:slug>/versions/", views.plan_versions, name="versions"),
     path("<slug:slug>/milestones/<milestone_number:number>/", views.milestone_detail, name="milestone"),
 ]

@@ -36,3 +36,8 @@ def query_without(context, key: str) -> str:
     params.pop(key, None)
     params.pop("format", None)
     return "?" + params.urlencode() if params else context["request"].path
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key)

@@ -6,6 +6,7 @@ path to the field, the line of the file, and a sentence a plan coordinator can a
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -62,7 +63,31 @@ def read_plan_file(path: str | Path) -> dict:
         raise PlanFileError([Problem((), f"the file {path} does not exist")]) from None
     except UnicodeDecodeError as error:
         raise PlanFileError([Problem((), f"the file is not UTF-8 text ({error.reason} at byte {error.start})")]) from None
-    return parse_plan_text(text)
+    data = parse_plan_text(text)
+    _attach_snapshots(data, path)
+    return data
+
+
+def _attach_snapshots(data: dict, path: Path) -> None:
+    """Versions may point at a file holding the plan as that version was published; read and check it."""
+    for index, version in enumerate(data["plan"].get("versions", [])):
+        if "snapshot" not in version:
+            continue
+        target = (path.parent / version["snapshot"]).resolve()
+        if target == path.resolve():
+            snapshot = copy.deepcopy(data)
+        else:
+            try:
+                snapshot = parse_plan_text(target.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                raise PlanFileError([Problem(("plan", "versions", index, "snapshot"),
+                                             f"the snapshot file {version['snapshot']} does not exist")]) from None
+            except PlanFileError as error:
+                raise PlanFileError([Problem(p.path, f"in snapshot {version['snapshot']}: {p.message}", p.line)
+                                     for p in error.problems]) from None
+        for other in snapshot["plan"].get("versions", []):
+            other.pop("snapshot", None)
+        version["snapshot_data"] = snapshot
 
 
 def parse_plan_text(text: str) -> dict:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -87,6 +88,10 @@ class PlanVersion(models.Model):
     label = models.CharField(_("label"), max_length=100)
     date = models.DateField(_("date"))
     note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("the plan as it was"), null=True, blank=True,
+                            help_text=_("The whole plan at this version, in the apertura-plan/1 format."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("recorded by"))
 
     class Meta:
         ordering = ["date"]

@@ -18,6 +18,7 @@ from ..models import Commitment, Contact, Milestone, Plan, PlanVersion, QualityF
 @dataclass
 class ImportReport:
     plan: Plan
+    reason: str = ""
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
@@ -48,7 +49,9 @@ def _dates(record: dict, start_key: str, end_key: str) -> dict:
 def _upsert(model, report: ImportReport, kind: str, lookup: dict, values: dict):
     obj = model.objects.filter(**lookup).first()
     if obj is None:
-        obj = model.objects.create(**lookup, **values)
+        obj = model(**lookup, **values)
+        obj._change_reason = report.reason  # kept in the record's history
+        obj.save()
         obj._just_created = True
         report.count("created", kind)
         return obj
@@ -56,6 +59,7 @@ def _upsert(model, report: ImportReport, kind: str, lookup: dict, values: dict):
     if changed:
         for name in changed:
             setattr(obj, name, values[name])
+        obj._change_reason = report.reason
         obj.save()
         report.count("updated", kind)
     return obj
@@ -85,7 +89,7 @@ def plan_import(*, data: dict, actor=None, source: str = "") -> ImportReport:
         "status": plan_data["status"], "axis": plan_data.get("axis", ""), "summary": plan_data.get("summary", ""),
     }
     existing = Plan.objects.filter(slug=plan_data["slug"]).first()
-    report = ImportReport(plan=existing)  # type: ignore[arg-type]
+    report = ImportReport(plan=existing, reason=f"import of {source}" if source else "import")  # type: ignore[arg-type]
     plan = _upsert(Plan, report, "plan", {"slug": plan_data["slug"]}, plan_values)
     report.plan = plan
 
@@ -97,8 +101,10 @@ def plan_import(*, data: dict, actor=None, source: str = "") -> ImportReport:
     labels = []
     for version in plan_data.get("versions", []):
         labels.append(version["label"])
-        _upsert(PlanVersion, report, "versions", {"plan": plan, "label": version["label"]},
-                {"date": PartialDate.parse(version["date"]).date, "note": version.get("note", "")})
+        values = {"date": PartialDate.parse(version["date"]).date, "note": version.get("note", "")}
+        if "snapshot_data" in version:
+            values["data"] = version["snapshot_data"]
+        _upsert(PlanVersion, report, "versions", {"plan": plan, "label": version["label"]}, values)
     _remove(plan.versions.exclude(label__in=labels), report, "versions")
 
     plan.quality_flags.all().delete()

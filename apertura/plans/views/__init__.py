@@ -1,7 +1,8 @@
 from .progress import assessment_edit, evidence_download, milestone_detail
 from .public import commitment_detail, home, plan_detail, plan_download, plan_list, search
+from .versions import commitment_history, plan_versions
 
 __all__ = [
-    "assessment_edit", "commitment_detail", "evidence_download", "home", "milestone_detail", "plan_detail",
-    "plan_download", "plan_list", "search",
+    "assessment_edit", "commitment_detail", "commitment_history", "evidence_download", "home", "milestone_detail", "plan_detail",
+    "plan_download", "plan_list", "plan_versions", "search",
 ]
