@@ -9,6 +9,7 @@ urlpatterns = [
     path("search/", plan_views.search, name="search"),
     path("plans/", include("apertura.plans.urls")),
     path("institutions/", include("apertura.institutions.urls")),
+    path("notifications/", include("apertura.notifications.urls")),
     path("evidence/<int:pk>/", plan_views.evidence_download, name="evidence"),
     path("accounts/", include("apertura.accounts.urls")),
     path("manage/", include("apertura.accounts.manage_urls")),

@@ -130,3 +130,8 @@ def signed_in():
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -125,7 +125,7 @@ def invitation_get_valid(*, token: str, for_update: bool = False) -> Invitation:
     expired)."""
     queryset = Invitation.objects.select_related("institution")
     if for_update:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     invitation = queryset.filter(token_hash=token_hash(token or "")).first()
     if invitation is None:
         raise ValidationError(_("This invitation link is not valid. Check that you copied all of it, or ask "
@@ -213,7 +213,8 @@ def _other_administrators_exist(role: Role) -> bool:
 def role_revoke(*, by, role: Role) -> None:
     _require("accounts.manage_users", by)
     with transaction.atomic():
-        role = Role.objects.select_for_update().select_related("user", "institution").get(pk=role.pk)
+        locked = Role.objects.select_for_update(of=("self",)).select_related("user", "institution")
+        role = locked.get(pk=role.pk)
         if role.kind == RoleKind.ADMINISTRATOR and not _other_administrators_exist(role):
             raise ValidationError(_("%(user)s is the last administrator. Make someone else an administrator "
                                     "first, or nobody could manage accounts.")

@@ -101,3 +101,31 @@ def site_search(*, q: str, limit: int = 50) -> dict:
                            .select_related("commitment__plan")[:limit]),
         "institutions": list(Institution.objects.filter(search_text__contains=term)[:limit]),
     }
+
+
+def activity(*, plan: Plan | None = None, commitment: Commitment | None = None,
+             institution: Institution | None = None, limit: int = 50) -> list[dict]:
+    """The latest progress reports and civil-society verdicts in a scope, newest first, for feeds and pages."""
+    reports = ProgressReport.objects.select_related("milestone__commitment__plan", "institution")
+    validations = Validation.objects.select_related("report__milestone__commitment__plan", "organization")
+    if plan is not None:
+        reports = reports.filter(milestone__commitment__plan=plan)
+        validations = validations.filter(report__milestone__commitment__plan=plan)
+    if commitment is not None:
+        reports = reports.filter(milestone__commitment=commitment)
+        validations = validations.filter(report__milestone__commitment=commitment)
+    if institution is not None:
+        reports = reports.filter(Q(institution=institution) | Q(milestone__responsible=institution)).distinct()
+        validations = validations.filter(report__milestone__responsible=institution).distinct()
+    items = [{
+        "id": f"report-{r.pk}", "date": r.created_at, "milestone": r.milestone, "who": r.institution.acronym,
+        "title": f"{r.milestone.number}: {r.get_status_display()} · {r.percent}% ({r.institution.acronym})",
+        "text": r.narrative, "url": f"{r.milestone.get_absolute_url()}#report-{r.pk}",
+    } for r in reports.order_by("-created_at")[:limit]]
+    items += [{
+        "id": f"validation-{v.pk}", "date": v.updated_at, "milestone": v.report.milestone,
+        "who": v.organization.acronym,
+        "title": f"{v.report.milestone.number}: {v.get_verdict_display()} — {v.organization.acronym}",
+        "text": v.reason, "url": f"{v.report.milestone.get_absolute_url()}#report-{v.report_id}",
+    } for v in validations.order_by("-updated_at")[:limit]]
+    return sorted(items, key=lambda item: item["date"], reverse=True)[:limit]

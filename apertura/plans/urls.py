@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from . import views
+from .feeds import CommitmentFeed, PlanFeed
 
 
 class ExportFormat:
@@ -28,6 +29,9 @@ urlpatterns = [
     path("<slug:slug>/commitments/<int:number>/", views.commitment_detail, name="commitment"),
     path("<slug:slug>/commitments/<int:number>/assessment/", views.assessment_edit, name="assessment"),
     path("<slug:slug>/commitments/<int:number>/history/", views.commitment_history, name="history"),
+    path("<slug:slug>/commitments/<int:number>/follow/", views.commitment_follow, name="follow"),
     path("<slug:slug>/versions/", views.plan_versions, name="versions"),
+    path("<slug:slug>/feed.atom", PlanFeed(), name="feed"),
+    path("<slug:slug>/commitments/<int:number>/feed.atom", CommitmentFeed(), name="commitment_feed"),
     path("<slug:slug>/milestones/<milestone_number:number>/", views.milestone_detail, name="milestone"),
 ]

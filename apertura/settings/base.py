@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "apertura.institutions",
     "apertura.accounts",
     "apertura.plans",
+    "apertura.notifications",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apertura.notifications.context_processors.notifications",
             ],
         },
     },
@@ -85,3 +87,4 @@ LOGGING = {
 }
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+APERTURA_BASE_URL = env_str("APERTURA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from apertura.audit.services import audit_record
 from apertura.common.uploads import check_upload
 from apertura.institutions.models import Institution
+from apertura.notifications.services import announce_change
 
 from ..models import Evidence, Milestone, ProgressReport, Validation, ValidationResponse
 
@@ -61,6 +62,9 @@ def _report_write(*, milestone, by, institution, status, percent, narrative, as_
                             as_of=as_of, completed_on=completed_on, institution=institution, author=by)
     report.full_clean()
     report.save()
+    announce_change(target=milestone.commitment, actor=by, url=milestone.get_absolute_url(),
+                    title=f"{milestone.number}: {report.get_status_display()} · {percent}% ({institution.acronym})",
+                    body=report.narrative[:1000])
     audit_record(action="progress.report", obj_type="milestone", obj_id=milestone.pk, actor=by,
                  summary=f"{milestone.number}: {status} {percent}%",
                  data={"report": report.pk, "institution": institution.acronym, "as_of": as_of.isoformat()})
@@ -110,6 +114,10 @@ def _validation_write(*, report, by, organization, verdict, reason) -> Validatio
         defaults={"verdict": verdict, "reason": reason.strip(), "monitor": by},
     )
     validation.full_clean()
+    milestone = report.milestone
+    announce_change(target=milestone.commitment, actor=by, url=milestone.get_absolute_url(),
+                    title=f"{milestone.number}: {validation.get_verdict_display()} — {organization.acronym}",
+                    body=validation.reason[:1000])
     audit_record(action=f"validation.{verdict}", obj_type="report", obj_id=report.pk, actor=by,
                  summary=f"{organization.acronym}: {verdict}", data={"validation": validation.pk})
     return validation

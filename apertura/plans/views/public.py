@@ -2,11 +2,14 @@ import rules
 from django.db.models import Q
 from django.utils import timezone
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
 
 from apertura.common.twins import csv_twin, json_twin, requested_format
 from apertura.institutions.models import Institution
+from apertura.notifications.services import follow_set, followers
 
 from .. import selectors
 from ..formats.plan_export import (
@@ -118,6 +121,7 @@ def commitment_detail(request, slug, number):
         "plan": commitment.plan, "commitment": commitment, "milestones": milestones,
         "tracks": tracks, "rollup": roll_up(tracks),
         "assessment": Assessment.objects.filter(commitment=commitment).first(),
+        "following": request.user.is_authenticated and followers(commitment).filter(user=request.user).exists(),
         "can_assess": rules.has_perm("plans.assess", request.user, commitment),
         "timeline": build_timeline(milestones, commitment.start_date),
         "contacts": list(commitment.contacts.all()),
@@ -150,3 +154,11 @@ def search(request):
         })
     total = sum(len(v) for v in results.values())
     return render(request, "plans/search.html", {"q": q, "results": results, "total": total})
+
+
+@login_required
+@require_POST
+def commitment_follow(request, slug, number):
+    commitment = get_object_or_404(Commitment, plan__slug=slug, number=number)
+    follow_set(user=request.user, target=commitment, following=request.POST.get("follow") == "1")
+    return redirect(commitment.get_absolute_url())

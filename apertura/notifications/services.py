@@ -1,0 +1,60 @@
+"""Following records, and delivering notifications in the app and by e-mail."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.utils import timezone
+
+from apertura.audit.services import audit_record
+
+from .models import Follow, Notification
+
+
+def follow_set(*, user, target, following: bool) -> bool:
+    """Start or stop following; returns whether the user now follows the target."""
+    content_type = ContentType.objects.get_for_model(target)
+    with transaction.atomic():
+        if following:
+            _follow, created = Follow.objects.get_or_create(user=user, content_type=content_type,
+                                                            object_id=target.pk)
+        else:
+            created = Follow.objects.filter(user=user, content_type=content_type, object_id=target.pk).delete()[0]
+        if created:
+            audit_record(action="follow.start" if following else "follow.stop", obj_type=content_type.model,
+                         obj_id=target.pk, actor=user)
+    return following
+
+
+def followers(target):
+    content_type = ContentType.objects.get_for_model(target)
+    return Follow.objects.filter(content_type=content_type, object_id=target.pk).select_related("user")
+
+
+def notify(*, users, kind: str, title: str, body: str = "", url: str = "") -> list[Notification]:
+    """Put a notification in each person's inbox and e-mail those with an address, in one batch."""
+    users = [u for u in users if u.is_active]
+    created = Notification.objects.bulk_create(
+        Notification(user=u, kind=kind, title=title[:300], body=body, url=url) for u in users)
+    link = f"{settings.APERTURA_BASE_URL}{url}" if url else ""
+    messages = [(title, f"{body}\n\n{link}".strip(), None, [u.email]) for u in users if u.email]
+    if messages:
+        send_mass_mail(messages, fail_silently=False)
+    return created
+
+
+def notification_mark_read(*, user, ids=None) -> int:
+    unread = Notification.objects.filter(user=user, read_at=None)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
+
+
+def announce_change(*, target, title: str, body: str = "", url: str = "", actor=None) -> None:
+    """Tell the target's followers, once the change is committed, through the task queue."""
+    from .tasks import notify_followers
+
+    content_type = ContentType.objects.get_for_model(target)
+    transaction.on_commit(lambda: notify_followers.enqueue(
+        content_type.app_label, content_type.model, target.pk, title, body, url,
+        actor.pk if actor is not None and actor.is_authenticated else None))
