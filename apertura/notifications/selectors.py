@@ -17,10 +17,12 @@ def deadline_digests(*, today: dt.date, days: int):
                           "validations"))))
     by_institution: dict[int, list[dict]] = {}
     for milestone in milestones:
+        end = milestone.end_date
+        if end.last_day() > horizon:  # "July 2022" is due on 31 July
+            continue
         track = track_milestone(milestone, today)
         if track.flag in (Flag.COMPLETED, Flag.CANCELLED):
             continue
-        end = milestone.end_date
         for institution in milestone.responsible.all():
             by_institution.setdefault(institution.pk, []).append({
                 "number": milestone.number, "institution": institution.acronym, "end": end.isoformat(),
