@@ -67,6 +67,9 @@ def plan_detail(request, slug):
     plan = _plan_or_404(slug)
     filters = {key: request.GET.get(key, "").strip() for key in ("theme", "institution", "value", "q")}
     commitments = list(selectors.commitment_list(plan=plan, **filters))
+    today = timezone.localdate()
+    for commitment in commitments:
+        commitment.rollup = roll_up([track_milestone(m, today) for m in commitment.milestones.all()])
     fmt = requested_format(request)
     if fmt in ("json", "csv"):
         data = plan_to_data(plan)
