@@ -1,4 +1,5 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from apertura.common.text import fold
 from apertura.institutions.models import Institution
@@ -129,3 +130,22 @@ def activity(*, plan: Plan | None = None, commitment: Commitment | None = None,
         "text": v.reason, "url": f"{v.report.milestone.get_absolute_url()}#report-{v.report_id}",
     } for v in validations.order_by("-updated_at")[:limit]]
     return sorted(items, key=lambda item: item["date"], reverse=True)[:limit]
+
+
+def assessment_summary(*, plan: Plan) -> list[tuple[str, list[tuple[str, int]]]]:
+    """For each IRM indicator, how many of the plan's commitments got each rating."""
+    from .models import Assessment
+
+    assessments = list(Assessment.objects.filter(commitment__plan=plan))
+    if not assessments:
+        return []
+    not_assessed = plan.commitments.count() - len(assessments)
+    counts: dict[str, dict[str, int]] = {}
+    for assessment in assessments:
+        for label, shown, _why in assessment.indicators():
+            counts.setdefault(label, {}).setdefault(shown, 0)
+            counts[label][shown] += 1
+    if not_assessed:
+        for ratings in counts.values():
+            ratings[str(_("Not assessed"))] = ratings.get(str(_("Not assessed")), 0) + not_assessed
+    return [(label, sorted(ratings.items(), key=lambda kv: -kv[1])) for label, ratings in counts.items()]

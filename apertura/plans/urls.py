@@ -31,6 +31,7 @@ urlpatterns = [
     path("<slug:slug>/commitments/<int:number>/history/", views.commitment_history, name="history"),
     path("<slug:slug>/commitments/<int:number>/follow/", views.commitment_follow, name="follow"),
     path("<slug:slug>/versions/", views.plan_versions, name="versions"),
+    path("<slug:slug>/dashboard/", views.plan_dashboard, name="dashboard"),
     path("<slug:slug>/feed.atom", PlanFeed(), name="feed"),
     path("<slug:slug>/commitments/<int:number>/feed.atom", CommitmentFeed(), name="commitment_feed"),
     path("<slug:slug>/milestones/<milestone_number:number>/", views.milestone_detail, name="milestone"),

@@ -131,3 +131,16 @@ def test_reviewer_assesses_a_commitment_and_it_shows_on_its_page(fifth_plan, mak
 def test_only_reviewers_may_assess(fifth_plan, make_user, signed_in):
     client = signed_in(make_user("administrator"))
     assert client.get("/plans/2021-2023/commitments/4/assessment/").status_code == 403
+
+
+def test_the_plan_page_summarises_the_assessments(fifth_plan, make_user):
+    from apertura.plans.models import Commitment
+    from apertura.plans.services import assessment_save
+
+    reviewer = make_user("reviewer")
+    for number, completion in ((4, "substantial"), (5, "limited"), (6, "substantial")):
+        assessment_save(commitment=Commitment.objects.get(number=number), by=reviewer,
+                        values={"completion": completion, "verifiable": True})
+    page = Client(headers={"accept-language": "en"}).get("/plans/2021-2023/").content.decode()
+    assert "Substantial: <strong>2</strong>" in page and "Limited: <strong>1</strong>" in page
+    assert "Not assessed: <strong>9</strong>" in page

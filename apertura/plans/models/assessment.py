@@ -31,9 +31,9 @@ class Assessment(models.Model):
     """The independent, IRM-style assessment of one commitment. Every revision is kept in its history."""
 
     commitment = models.OneToOneField(Commitment, on_delete=models.CASCADE, related_name="assessment")
-    verifiable = models.BooleanField(_("verifiable"), null=True)
+    verifiable = models.BooleanField(_("verifiable"), null=True, blank=True)
     verifiable_why = models.TextField(_("why (verifiable)"), blank=True)
-    open_gov_lens = models.BooleanField(_("open-government lens"), null=True)
+    open_gov_lens = models.BooleanField(_("open-government lens"), null=True, blank=True)
     open_gov_lens_why = models.TextField(_("why (open-government lens)"), blank=True)
     potential_for_results = models.CharField(_("potential for results"), max_length=12,
                                              choices=PotentialForResults.choices, blank=True)

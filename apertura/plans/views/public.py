@@ -84,6 +84,7 @@ def plan_detail(request, slug):
         "plan": plan, "commitments": commitments, "filters": filters, "ogp_values": OGP_VALUES,
         "institutions": involved, "filtered": any(filters.values()),
         "flag_count": plan.quality_flags.count(),
+        "assessment_summary": selectors.assessment_summary(plan=plan),
     }
     template = "plans/_commitment_rows.html" if request.headers.get("HX-Request") else "plans/plan_detail.html"
     return render(request, template, context)
