@@ -1,5 +1,6 @@
 """What a person may do, read from their roles. The rules modules build their predicates on these."""
 
+import contextlib
 from functools import cached_property
 
 from .models import RoleKind
@@ -47,8 +48,6 @@ def roles_of(user) -> UserRoles:
     cached = getattr(user, "_apertura_roles", None)
     if cached is None:
         cached = UserRoles(user)
-        try:
+        with contextlib.suppress(AttributeError):  # AnonymousUser takes no attributes
             user._apertura_roles = cached
-        except AttributeError:
-            pass
     return cached

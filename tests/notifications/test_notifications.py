@@ -36,7 +36,9 @@ def report(number, user, percent=30):
         status="in_progress", percent=percent, narrative="Work under way.", as_of=timezone.localdate())
 
 
-def test_a_follower_is_told_of_progress_by_e_mail_and_in_the_app(fifth_plan, make_user, django_capture_on_commit_callbacks):
+def test_a_follower_is_told_of_progress_by_e_mail_and_in_the_app(
+    fifth_plan, make_user, django_capture_on_commit_callbacks
+):
     follower = make_user()
     follower.email = "ana@example.org"
     follower.save()

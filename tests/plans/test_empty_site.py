@@ -10,4 +10,5 @@ def test_home_without_a_plan_explains_how_to_load_one():
 
 
 def test_plan_list_without_plans_says_so():
-    assert "No action plan has been loaded yet" in Client(headers={"accept-language": "en"}).get("/plans/").content.decode()
+    page = Client(headers={"accept-language": "en"}).get("/plans/").content.decode()
+    assert "No action plan has been loaded yet" in page

@@ -74,7 +74,8 @@ def test_plan_page_filters_work_as_a_plain_form(fifth_plan, client_en):
 
 
 def test_htmx_request_gets_only_the_results_fragment(fifth_plan, client_en):
-    fragment = client_en.get("/plans/2021-2023/?theme=social-inclusion", headers={"HX-Request": "true"}).content.decode()
+    response = client_en.get("/plans/2021-2023/?theme=social-inclusion", headers={"HX-Request": "true"})
+    fragment = response.content.decode()
     assert "<html" not in fragment and "/plans/2021-2023/commitments/9/" in fragment
 
 

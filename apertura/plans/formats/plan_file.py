@@ -62,7 +62,8 @@ def read_plan_file(path: str | Path) -> dict:
     except FileNotFoundError:
         raise PlanFileError([Problem((), f"the file {path} does not exist")]) from None
     except UnicodeDecodeError as error:
-        raise PlanFileError([Problem((), f"the file is not UTF-8 text ({error.reason} at byte {error.start})")]) from None
+        reason = f"the file is not UTF-8 text ({error.reason} at byte {error.start})"
+        raise PlanFileError([Problem((), reason)]) from None
     data = parse_plan_text(text)
     _attach_snapshots(data, path)
     return data

@@ -7,5 +7,6 @@ from .structure import (
 
 __all__ = [
     "OGP_VALUES", "OGP_VALUE_CODES", "Assessment", "Commitment", "Contact", "Evidence", "Milestone", "Plan",
-    "PlanVersion", "ProgressReport", "ProgressStatus", "QualityFlag", "RevisionNote", "Theme", "Validation", "ValidationResponse",
+    "PlanVersion", "ProgressReport", "ProgressStatus", "QualityFlag", "RevisionNote", "Theme", "Validation",
+    "ValidationResponse",
 ]

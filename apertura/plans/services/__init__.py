@@ -10,5 +10,6 @@ from .progress import (
 
 __all__ = [
     "ImportReport", "ProgressConflict", "assessment_save", "evidence_add", "milestone_report_progress",
-    "plan_flag_computed", "plan_import", "plan_snapshot", "progress_report_check", "validation_respond", "validation_submit",
+    "plan_flag_computed", "plan_import", "plan_snapshot", "progress_report_check", "validation_respond",
+    "validation_submit",
 ]
