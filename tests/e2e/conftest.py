@@ -1,0 +1,98 @@
+"""Browser tests: Guatemala's 5th plan served by pytest-django's live server, read in headless Chromium.
+
+One Chromium for the whole run (launching it is the slow part); a fresh browser context per page, so
+cookies, language and JavaScript settings never leak from one test into another.
+"""
+
+import copy
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PLAN_FILE
+
+# Playwright's sync API runs an event loop in the test thread, so Django believes every ORM call made in
+# that thread comes from async code, and refuses it (SynchronousOnlyOperation). Nothing here is async; tell
+# Django so. Process-wide on purpose: the session's browser (and its loop) outlives this directory's tests,
+# and the tests collected after them make ORM calls in the same thread.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+LOCALES = {"es": "es-GT", "en": "en-US"}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"No Chromium at {CHROMIUM}: `make chromium` installs Debian's; CHROMIUM=… picks another")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def plan_file_data(django_db_setup, django_db_blocker):
+    """The shipped plan file, read and validated once (that is half the cost of importing it).
+
+    Its checks look up institution acronyms in the (still empty) test database."""
+    from apertura.plans.formats.plan_file import read_plan_file
+
+    with django_db_blocker.unblock():
+        return read_plan_file(PLAN_FILE)
+
+
+@pytest.fixture
+def site(live_server, transactional_db, plan_file_data):
+    """The live server's base URL, with the 5th plan in its database.
+
+    live_server runs in another thread with its own connection, so the data must be committed: that is
+    why the tests use transactional database access, and why the plan is imported again for every test
+    (the database is flushed after each one).
+    """
+    from apertura.plans.services import plan_import
+
+    plan_import(data=copy.deepcopy(plan_file_data), source=PLAN_FILE.name)
+    return live_server.url
+
+
+@pytest.fixture
+def new_page(browser, site):
+    """new_page(lang="es"|"en", js=True, **context_options) opens a page in a fresh context whose browser
+    asks for that language (Accept-Language and navigator.language) and resolves relative URLs against the
+    live server."""
+    contexts = []
+
+    def open_page(lang="es", *, js=True, **options):
+        context = browser.new_context(locale=LOCALES[lang], base_url=site, java_script_enabled=js, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def axe():
+    """axe(page) runs axe-core on the page as it is now and returns its serious and critical violations."""
+    if not AXE_JS.exists():
+        pytest.fail(f"No axe-core at {AXE_JS}; `make setup` installs the npm packages")
+
+    def run(page, impacts=("serious", "critical")):
+        page.add_script_tag(path=str(AXE_JS))
+        result = page.evaluate(
+            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+        return [v for v in result["violations"] if v["impact"] in impacts]
+
+    return run
+
