@@ -41,9 +41,12 @@ def dashboard_commitments(*, plan: Plan, on: dt.date) -> QuerySet[Commitment]:
     """The plan with everything the dashboard shows, in a fixed number of queries whatever its size.
 
     Reports dated after `on` are left out, so the page shows what had been reported by then. Verdicts are
-    all kept: each judges a report's claim as of the report's own date, whenever it was given."""
-    reports = (ProgressReport.objects.filter(as_of__lte=on).select_related("institution")
-               .prefetch_related(Prefetch("validations", queryset=Validation.objects.select_related("organization"))))
+    all kept: each judges a report's claim as of the report's own date, whenever it was given.
+    The texts are never shown here and can be long, so they stay in the database; the institutions are
+    prefetched rather than joined because a handful of them is shared by thousands of rows."""
+    validations = Validation.objects.defer("reason").prefetch_related("organization")
+    reports = (ProgressReport.objects.filter(as_of__lte=on).defer("narrative")
+               .prefetch_related("institution", Prefetch("validations", queryset=validations)))
     milestones = Milestone.objects.prefetch_related("responsible", Prefetch("reports", queryset=reports))
     return (plan.commitments.prefetch_related("themes", Prefetch("milestones", queryset=milestones.order_by("seq")))
             .order_by("number"))
