@@ -36,7 +36,7 @@ def notify(*, users, kind: str, title: str, body: str = "", url: str = "") -> li
     users = [u for u in users if u.is_active]
     created = Notification.objects.bulk_create(
         Notification(user=u, kind=kind, title=title[:300], body=body, url=url) for u in users)
-    link = f"{settings.APERTURA_BASE_URL}{url}" if url else ""
+    link = f"{settings.SITE_URL.rstrip('/')}{url}" if url else ""
     messages = [(title, f"{body}\n\n{link}".strip(), None, [u.email]) for u in users if u.email]
     if messages:
         send_mass_mail(messages, fail_silently=False)

@@ -87,4 +87,3 @@ LOGGING = {
 }
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
-APERTURA_BASE_URL = env_str("APERTURA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

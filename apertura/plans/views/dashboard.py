@@ -49,7 +49,7 @@ def plan_dashboard(request, slug):
                         milestone_rows(board))
     plan_end = plan.end.last_day()
     return render(request, "plans/dashboard.html", {
-        "plan": plan, "board": board, "on": on, "today": timezone.localdate(),
+        "plan": plan, "board": board, "on": on,
         "plan_end": plan_end if on > plan_end else None,
         "charts": {name: bar_chart(getattr(board, name)) for name in ("by_commitment", "by_institution", "by_theme")},
     })
