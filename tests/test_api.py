@@ -68,3 +68,20 @@ def test_unknown_objects_are_404_json(fifth_plan, api, url):
 def test_api_docs_are_served_from_this_site_not_a_cdn(api):
     page = api.get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page and "cdn." not in page
+
+
+def test_milestones_carry_their_progress(fifth_plan, api, make_user):
+    import datetime as dt
+
+    from apertura.institutions.models import Institution
+    from apertura.plans.models import Milestone
+    from apertura.plans.services import milestone_report_progress
+
+    milestone_report_progress(milestone=Milestone.objects.get(number="4.3"), by=make_user("editor", "MINEDUC"),
+                              institution=Institution.objects.get(acronym="MINEDUC"), status="in_progress",
+                              percent=70, narrative="Most data collected.", as_of=dt.date(2022, 6, 1))
+    items = api.get("/api/v1/plans/2021-2023/milestones?institution=mineduc&limit=100").json()["items"]
+    progress = {m["number"]: m["progress"] for m in items}
+    assert progress["4.3"]["reported"] == 70 and progress["4.3"]["confirmed"] == 0
+    assert progress["4.3"]["latest_report"] == "2022-06-01"
+    assert progress["4.4"]["reported"] == 0 and progress["4.4"]["flag"] == "overdue"

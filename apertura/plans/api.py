@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -9,6 +10,7 @@ from apertura.common.partial_dates import partial
 from apertura.institutions.models import Institution
 
 from . import selectors
+from .tracking import track_milestone
 from .models import Commitment, Plan
 
 router = Router(tags=["plans"])
@@ -45,6 +47,15 @@ class PlanOut(Schema):
         return obj.get_absolute_url()
 
 
+class ProgressOut(Schema):
+    reported: int
+    confirmed: int
+    expected: int | None
+    flag: str
+    disputed: bool
+    latest_report: date | None
+
+
 class MilestoneOut(Schema):
     plan: str
     commitment: int
@@ -54,6 +65,14 @@ class MilestoneOut(Schema):
     responsible_note: str
     start: str | None = None
     end: str | None = None
+    progress: ProgressOut
+
+    @staticmethod
+    def resolve_progress(obj) -> dict:
+        track = track_milestone(obj, timezone.localdate())
+        return {"reported": track.reported, "confirmed": track.confirmed, "expected": track.expected,
+                "flag": track.flag, "disputed": track.disputed,
+                "latest_report": track.latest.as_of if track.latest else None}
 
     @staticmethod
     def resolve_plan(obj) -> str:

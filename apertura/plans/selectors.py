@@ -77,7 +77,8 @@ def commitment_get(*, plan_slug: str, number: int) -> Commitment:
 
 
 def milestone_list(*, plan: Plan | None = None, institution: Institution | None = None) -> QuerySet[Milestone]:
-    qs = Milestone.objects.select_related("commitment__plan").prefetch_related("responsible")
+    qs = Milestone.objects.select_related("commitment__plan").prefetch_related(
+        "responsible", Prefetch("reports", queryset=ProgressReport.objects.prefetch_related("validations")))
     if plan is not None:
         qs = qs.filter(commitment__plan=plan)
     if institution is not None:
