@@ -99,3 +99,32 @@ def test_a_snapshot_file_with_problems_is_reported_with_its_name(tmp_path, plan_
     with pytest.raises(PlanFileError) as caught:
         read_plan_file(write_plan(plan_data))
     assert all("in snapshot old.yaml" in p.message for p in caught.value.problems)
+
+
+def test_history_shows_responsible_institutions_changing(fifth_plan):
+    data = read_plan_file(PLAN_FILE)
+    data["commitments"][3]["milestones"][2]["responsible"] = ["MINEDUC", "MINGOB"]
+    plan_import(data=data, source="shared.yaml")
+    history = Client(headers={"accept-language": "en"}).get(
+        "/plans/2021-2023/commitments/4/history/?format=json").json()["history"]
+    changes = [c for e in history if e["subject"] == "Milestone 4.3" for c in e["changes"]]
+    assert {"field": "responsible", "old": "MINEDUC", "new": "MINEDUC, MINGOB"} in changes
+
+
+def test_history_page_queries_do_not_grow_with_revisions(fifth_plan):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(headers={"accept-language": "en"})
+    url = "/plans/2021-2023/commitments/4/history/"
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    milestone = Milestone.objects.get(number="4.3")
+    for n in range(60):
+        milestone.text = f"Revision {n}"
+        milestone._change_reason = f"edit {n}"
+        milestone.save()
+    with CaptureQueriesContext(connection) as after:
+        page = client.get(url).content.decode()
+    assert len(after) == len(before)
+    assert "edit 59" in page and "edit 5<" not in page and "Older" in page  # 50 a page, newest first

@@ -2,6 +2,7 @@
 
 import rules
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -57,49 +58,75 @@ def plan_versions(request, slug):
     })
 
 
+HISTORY_PAGE = 50
+
+
 def commitment_history(request, slug, number):
     try:
         commitment = selectors.commitment_get(plan_slug=slug, number=number)
     except Commitment.DoesNotExist:
         raise Http404(_("This plan has no commitment %(number)s.") % {"number": number}) from None
     acronyms = dict(Institution.objects.values_list("pk", "acronym"))
-    entries = _entries(commitment.history.select_related("history_user"), _("Commitment"), acronyms)
-    for milestone in commitment.milestones.all():
-        entries += _entries(Milestone.history.filter(id=milestone.pk).select_related("history_user"),
-                            _("Milestone %(n)s") % {"n": milestone.number}, acronyms)
-    entries.sort(key=lambda e: e["when"], reverse=True)
+    subjects = {("c", commitment.pk): _("Commitment")}
+    subjects |= {("m", m.pk): _("Milestone %(n)s") % {"n": m.number} for m in commitment.milestones.all()}
+    records = [("c", r) for r in commitment.history.select_related("history_user")
+               .prefetch_related(*_rows(COMMITMENT_M2M, "commitment"))]
+    records += [("m", r) for r in Milestone.history.filter(id__in=[m.pk for m in commitment.milestones.all()])
+                .select_related("history_user").prefetch_related(*_rows(MILESTONE_M2M, "milestone"))]
+    entries = _entries(records, subjects, acronyms)
     if requested_format(request) == "json":
         return json_twin({"plan": slug, "commitment": number, "history": [
             {**{k: v for k, v in e.items() if k != "changes"},
              "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in e["changes"]]} for e in entries]})
+    page = Paginator(entries, HISTORY_PAGE).get_page(request.GET.get("page"))
     return render(request, "plans/commitment_history.html", {
-        "plan": commitment.plan, "commitment": commitment, "entries": entries})
+        "plan": commitment.plan, "commitment": commitment, "entries": page, "page": page})
 
 
-def _entries(records, subject, acronyms) -> list[dict]:
-    """One entry per saved revision, with the fields that changed from the revision before."""
-    records = list(records.order_by("history_date", "history_id"))
-    entries = []
-    for previous, record in zip([None, *records], records, strict=False):
+COMMITMENT_M2M = ["supporting_institutions", "civil_society"]
+MILESTONE_M2M = ["responsible"]
+SKIPPED = ["search_text", "updated_at"]
+
+
+def _entries(records, subjects, acronyms) -> list[dict]:
+    """One entry per saved revision, newest first, with the fields that changed from the revision before.
+
+    Many-to-many rows come prefetched and are compared here: asking simple-history to diff them costs two
+    queries per revision."""
+    records.sort(key=lambda kr: (kr[0], kr[1].id, kr[1].history_date, kr[1].history_id))
+    entries, previous = [], {}
+    for kind, record in records:
+        m2m = COMMITMENT_M2M if kind == "c" else MILESTONE_M2M
+        before = previous.get((kind, record.id))
+        previous[(kind, record.id)] = record
         changes = []
-        if previous is not None:
-            delta = record.diff_against(previous, excluded_fields=["search_text", "updated_at"])
-            changes = [_FieldChange(c.field, _plain(c.old, acronyms), _plain(c.new, acronyms)) for c in delta.changes]
+        if before is not None:
+            delta = record.diff_against(before, excluded_fields=SKIPPED + m2m)
+            changes = [_FieldChange(c.field, c.old, c.new) for c in delta.changes]
+            model = "commitment" if kind == "c" else "milestone"
+            for name in m2m:
+                old, new = _members(before, model, name, acronyms), _members(record, model, name, acronyms)
+                if old != new:
+                    changes.append(_FieldChange(name, old, new))
             if not changes:
                 continue
-        entries.append({"subject": str(subject), "when": record.history_date,
+        entries.append({"subject": str(subjects[(kind, record.id)]), "when": record.history_date,
                         "who": record.history_user.get_username() if record.history_user else _("import"),
                         "why": record.history_change_reason or "", "kind": record.get_history_type_display(),
                         "changes": changes})
-    return entries
+    return sorted(entries, key=lambda e: e["when"], reverse=True)
+
+
+def _rows(names, model) -> list[str]:
+    # simple-history keeps each revision's many-to-many rows in a table reached by historical<model>_<field>_set.
+    return [f"historical{model}_{name}_set" for name in names]
+
+
+def _members(record, model, name, acronyms) -> str:
+    rows = getattr(record, _rows([name], model)[0]).all()
+    return ", ".join(sorted(acronyms.get(row.institution_id, "?") for row in rows))
 
 
 class _FieldChange:
     def __init__(self, field, old, new):
         self.field, self.old, self.new = field, old, new
-
-
-def _plain(value, acronyms):
-    if isinstance(value, list):  # many-to-many rows: show the institutions' acronyms
-        return ", ".join(sorted(acronyms.get(row.get("institution"), "?") for row in value))
-    return value
