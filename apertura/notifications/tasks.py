@@ -5,6 +5,7 @@ import datetime as dt
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.utils.translation import override
 from django_tasks import task
 
@@ -25,7 +26,8 @@ def send_deadline_digests(days: int = 14, on: str | None = None) -> int:
                 + f" — {r['reported']}% — {r['url']}"
                 for r in rows
             ]
-            title = _("%(n)s milestones need a progress report") % {"n": len(rows)}
+            title = ngettext("%(n)s milestone needs a progress report", "%(n)s milestones need a progress report",
+                             len(rows)) % {"n": len(rows)}
             notify(users=[user], kind="deadline", title=title, body="\n".join(lines), url="/")
         sent += 1
     return sent

@@ -59,12 +59,14 @@ class ProgressReport(models.Model):
             errors["completed_on"] = _("A milestone cannot have been completed in the future.")
         if self.status == ProgressStatus.COMPLETED:
             if self.percent != 100:
+                # xgettext:no-python-format
                 errors["percent"] = _("A completed milestone is 100% complete.")
             if not self.completed_on:
                 errors["completed_on"] = _("Give the date the milestone was completed.")
         elif self.completed_on:
             errors["completed_on"] = _("Only a completed milestone has a completion date.")
         if self.status == ProgressStatus.NOT_STARTED and self.percent:
+            # xgettext:no-python-format
             errors["percent"] = _("A milestone that has not started is 0% complete.")
         if errors:
             raise ValidationError(errors)
