@@ -10,6 +10,8 @@ urlpatterns = [
     path("plans/", include("apertura.plans.urls")),
     path("institutions/", include("apertura.institutions.urls")),
     path("notifications/", include("apertura.notifications.urls")),
+    path("participate/", include("apertura.participation.urls")),
+    path("", include("apertura.catalog.urls")),
     path("evidence/<int:pk>/", plan_views.evidence_download, name="evidence"),
     path("accounts/", include("apertura.accounts.urls")),
     path("manage/", include("apertura.accounts.manage_urls")),

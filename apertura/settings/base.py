@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "apertura.accounts",
     "apertura.plans",
     "apertura.notifications",
+    "apertura.participation",
+    "apertura.catalog",
 ]
 
 MIDDLEWARE = [
