@@ -103,14 +103,30 @@ class PlanVersion(models.Model):
         return self.label
 
 
-class Commitment(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="commitments")
-    number = models.PositiveSmallIntegerField(_("number"))
-    title = models.CharField(_("title"), max_length=500)
+class DatedSpan(models.Model):
+    """A start and an end, each as precise as the plan gives it (see common.partial_dates)."""
+
     start = models.DateField(_("start"), null=True, blank=True)
     start_precision = _precision_field(_("start precision"))
     end = models.DateField(_("end"), null=True, blank=True)
     end_precision = _precision_field(_("end precision"))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def start_date(self):
+        return partial(self.start, self.start_precision)
+
+    @property
+    def end_date(self):
+        return partial(self.end, self.end_precision)
+
+
+class Commitment(DatedSpan):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="commitments")
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=500)
     lead = models.ForeignKey(
         Institution, verbose_name=_("lead institution"), on_delete=models.PROTECT, related_name="led_commitments"
     )
@@ -154,14 +170,6 @@ class Commitment(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("plans:commitment", args=[self.plan.slug, self.number])
 
-    @property
-    def start_date(self):
-        return partial(self.start, self.start_precision)
-
-    @property
-    def end_date(self):
-        return partial(self.end, self.end_precision)
-
     def ogp_value_labels(self) -> list[str]:
         return [str(label) for code, label in OGP_VALUES if code in self.ogp_values]
 
@@ -194,17 +202,13 @@ class Contact(models.Model):
         return self.name
 
 
-class Milestone(models.Model):
+class Milestone(DatedSpan):
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="milestones")
     number = models.CharField(_("number"), max_length=10, help_text=_("Commitment number, a dot, and its order: 4.3"))
     seq = models.PositiveSmallIntegerField(_("order within the commitment"))
     text = models.TextField(_("milestone"))
     responsible = models.ManyToManyField(Institution, verbose_name=_("responsible"), related_name="milestones")
     responsible_note = models.CharField(_("note on responsibility"), max_length=300, blank=True)
-    start = models.DateField(_("start"), null=True, blank=True)
-    start_precision = _precision_field(_("start precision"))
-    end = models.DateField(_("end"), null=True, blank=True)
-    end_precision = _precision_field(_("end precision"))
     weight = models.PositiveSmallIntegerField(
         _("weight"), null=True, blank=True,
         help_text=_("Share of the commitment's progress this milestone carries; equal shares when unset."),
@@ -223,14 +227,6 @@ class Milestone(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("plans:milestone", args=[self.commitment.plan.slug, self.number])
-
-    @property
-    def start_date(self):
-        return partial(self.start, self.start_precision)
-
-    @property
-    def end_date(self):
-        return partial(self.end, self.end_precision)
 
     def clean(self):
         prefix = f"{self.commitment.number}."
