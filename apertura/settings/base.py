@@ -31,10 +31,12 @@ INSTALLED_APPS = [
     "apertura.notifications",
     "apertura.participation",
     "apertura.catalog",
+    "apertura.datastore",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -88,8 +88,12 @@ def axe():
     if not AXE_JS.exists():
         pytest.fail(f"No axe-core at {AXE_JS}; `make setup` installs the npm packages")
 
+    source = AXE_JS.read_text()
+
     def run(page, impacts=("serious", "critical")):
-        page.add_script_tag(path=str(AXE_JS))
+        # Evaluated through the DevTools protocol rather than a <script> tag: the site's Content Security
+        # Policy (rightly) refuses inline scripts, and the tests keep that policy switched on.
+        page.evaluate(source)
         result = page.evaluate(
             "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
         return [v for v in result["violations"] if v["impact"] in impacts]

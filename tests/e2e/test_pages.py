@@ -202,3 +202,19 @@ def test_pages_fit_a_small_phone_screen(new_page, axe):
             if violations:
                 problems.append(describe_violations(violations, f"{url} ({lang}, 320px wide)"))
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("url", ["/", PLAN_URL, COMMITMENT_URL, "/plans/2021-2023/dashboard/?on=2022-07-15",
+                                 "/plans/2021-2023/milestones/4.3/", "/api/v1/docs"])
+def test_pages_work_under_the_content_security_policy(new_page, url):
+    page = new_page("en")
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    response = page.goto(url)
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_load_state("networkidle")
+    if url == PLAN_URL:  # htmx is allowed to do its work
+        page.get_by_label("Theme").select_option(index=1)
+        page.wait_for_load_state("networkidle")
+    assert refused == []
