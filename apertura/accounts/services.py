@@ -304,3 +304,97 @@ def totp_devices_reset(*, by, user) -> int:
                      summary=f"Two-factor authentication of {user.get_username()} reset",
                      data={"user": user.get_username(), "devices": count})
     return count
+
+
+# Self-registration of participants -----------------------------------------------------------------------
+
+REGISTRATION_SALT = "apertura.accounts.registration"
+
+
+def registration_link(token: str, *, site_url: str | None = None) -> str:
+    base = (site_url or settings.SITE_URL).rstrip("/")
+    return base + reverse("accounts:register_confirm", args=[token])
+
+
+def participant_register(*, email: str, username: str, display_name: str, password: str, affiliation: str = "",
+                         site_url: str | None = None) -> AbstractBaseUser | None:
+    """Create a participant's account, inactive until the e-mailed link confirms the address.
+
+    When the address already has an account nothing is created and that address is told so by e-mail (the
+    page says the same thing either way, so nobody learns who has an account). Returns the new user or None.
+    """
+    from django.core import signing
+
+    from apertura.participation.services import participant_profile_create
+
+    email = User.objects.normalize_email((email or "").strip())
+    user = User(username=(username or "").strip(), email=email, first_name=(display_name or "").strip(),
+                is_active=False)
+    problems: dict[str, list] = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        problems["email"] = [_("«%(email)s» is not an e-mail address.") % {"email": email}]
+    try:
+        user.full_clean(exclude=["password", "last_name"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            problems["display_name" if field == "first_name" else field] = messages
+    if not user.first_name:
+        problems["display_name"] = [_("Write the name other people will see.")]
+    try:
+        password_validation.validate_password(password or "", user)
+    except ValidationError as error:
+        problems["password"] = error.messages
+    if problems:
+        raise ValidationError(problems)
+    context = {"site_name": settings.SITE_NAME, "email": email}
+    if User.objects.filter(email__iexact=email).exists():
+        context["login"] = (site_url or settings.SITE_URL).rstrip("/") + reverse("accounts:password_reset")
+        send_mail(render_to_string("accounts/register_subject.txt", context).strip(),
+                  render_to_string("accounts/register_exists_email.txt", context), None, [email])
+        audit_record(action="user.register_existing", obj_type="email", obj_id=email,
+                     summary="Registration attempted for an address that has an account")
+        return None
+    with transaction.atomic():
+        user.set_password(password)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise ValidationError({"username": [_("That user name was just taken; choose another.")]}) from None
+        participant_profile_create(user=user, affiliation=affiliation)
+        audit_record(action="user.register", obj_type="user", obj_id=user.pk, actor_label="registration",
+                     summary=f"Account {user.username} registered, awaiting e-mail confirmation",
+                     data={"username": user.username})
+        token = signing.dumps({"u": user.pk, "e": email}, salt=REGISTRATION_SALT)
+        context["link"] = registration_link(token, site_url=site_url)
+        context["days"] = settings.INVITATION_VALID_DAYS
+        send_mail(render_to_string("accounts/register_subject.txt", context).strip(),
+                  render_to_string("accounts/register_email.txt", context), None, [email])
+    return user
+
+
+def participant_confirm(*, token: str) -> AbstractBaseUser:
+    """Activate the account whose e-mail address the link proves, or a ValidationError saying why not."""
+    from django.core import signing
+
+    try:
+        data = signing.loads(token or "", salt=REGISTRATION_SALT,
+                             max_age=timedelta(days=settings.INVITATION_VALID_DAYS))
+    except signing.SignatureExpired:
+        raise ValidationError(_("This confirmation link has expired. Register again."), code="expired") from None
+    except signing.BadSignature:
+        raise ValidationError(_("This confirmation link is not valid. Check that you copied all of it."),
+                              code="unknown") from None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=data.get("u"), email__iexact=data.get("e", "")).first()
+        if user is None or not user.has_usable_password():
+            raise ValidationError(_("This confirmation link is not valid. Check that you copied all of it."),
+                                  code="unknown")
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+            audit_record(action="user.confirm", obj_type="user", obj_id=user.pk, actor=user,
+                         summary=f"{user.username} confirmed their e-mail address")
+    return user

@@ -1,0 +1,201 @@
+"""Reads shared by the participation pages and their JSON/CSV twins."""
+
+from collections import Counter
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Prefetch, Q
+
+from apertura.notifications.models import Follow, Notification
+
+from .geo import DEPARTMENTS
+from .models import (
+    CLOSED_STATUSES, Consultation, ConsultationComment, Flag, ForumMember, Meeting, ModerationCase, ModerationStatus,
+    PageFeedback, Participant, PlanComment, Proposal, ProposalStatus, Support,
+)
+
+
+def proposal_list(*, plan, status: str = "", theme: str = "", department: str = ""):
+    queryset = (Proposal.objects.filter(plan=plan)
+                .select_related("plan", "author", "theme", "institution", "commitment", "milestone")
+                .annotate(support_count=Count("supports")).order_by("-created_at", "-id"))
+    if status in ProposalStatus.values:
+        queryset = queryset.filter(status=status)
+    if theme:
+        queryset = queryset.filter(theme__code=theme)
+    if department:
+        queryset = queryset.filter(department=department)
+    return queryset
+
+
+def proposal_get(*, pk: int) -> Proposal:
+    return (Proposal.objects.select_related("plan", "author", "theme", "institution", "commitment__plan",
+                                            "milestone__commitment__plan", "merged_into", "responded_by")
+            .prefetch_related("events").annotate(support_count=Count("supports")).get(pk=pk))
+
+
+def proposal_supported_by(*, proposal, user) -> bool:
+    return user.is_authenticated and Support.objects.filter(proposal=proposal, user=user).exists()
+
+
+def inputs_dashboard(*, plan) -> dict:
+    """How many inputs were received, answered (a published response) and adopted, in all and by theme and
+    department: one grouped query."""
+    rows = (Proposal.objects.filter(plan=plan)
+            .values("theme__code", "theme__title", "department", "status")
+            .annotate(n=Count("id"), answered=Count("id", filter=~Q(response=""))))
+    totals = Counter()
+    by_theme: dict[str, Counter] = {}
+    by_department: dict[str, Counter] = {}
+    theme_titles = {}
+    for row in rows:
+        counts = Counter(received=row["n"], answered=row["answered"],
+                         adopted=row["n"] if row["status"] == ProposalStatus.INCORPORATED else 0,
+                         closed=row["n"] if row["status"] in CLOSED_STATUSES else 0)
+        totals.update(counts)
+        code = row["theme__code"] or ""
+        theme_titles[code] = row["theme__title"] or ""
+        by_theme.setdefault(code, Counter()).update(counts)
+        by_department.setdefault(row["department"] or "", Counter()).update(counts)
+    keys = ("received", "answered", "adopted", "closed")
+
+    def as_row(counter):
+        return {k: counter.get(k, 0) for k in keys}
+
+    department_order = [code for code, _name in DEPARTMENTS if code in by_department]
+    if "" in by_department:
+        department_order.append("")
+    return {
+        "totals": as_row(totals),
+        "by_theme": [{"theme": code, "title": theme_titles[code], **as_row(by_theme[code])}
+                     for code in sorted(by_theme, key=lambda c: (c == "", theme_titles[c]))],
+        "by_department": [{"department": code, "name": dict(DEPARTMENTS).get(code, ""),
+                           **as_row(by_department[code])} for code in department_order],
+    }
+
+
+def participant_data(*, user) -> dict:
+    """Everything the platform keeps about a person, for them to download."""
+    participant = Participant.objects.filter(user=user).first()
+    return {
+        "account": {"username": user.get_username(), "display_name": user.first_name, "email": user.email,
+                    "affiliation": participant.affiliation if participant else "",
+                    "date_joined": user.date_joined, "last_login": user.last_login,
+                    "suspended_at": participant.suspended_at if participant else None},
+        "roles": [{"kind": kind, "institution": inst}
+                  for kind, inst in user.roles.values_list("kind", "institution__acronym")],
+        "proposals": [{"id": p.pk, "plan": p.plan.slug, "title": p.title, "problem": p.problem,
+                       "proposal": p.proposal, "status": p.status, "response": p.response,
+                       "created_at": p.created_at, "url": p.get_absolute_url()}
+                      for p in Proposal.objects.filter(author=user).select_related("plan")],
+        "consultation_comments": [{"id": c.pk, "consultation": c.section.consultation.slug,
+                                   "section": c.section.title, "text": c.text, "created_at": c.created_at}
+                                  for c in ConsultationComment.objects.filter(author=user)
+                                  .select_related("section__consultation")],
+        "plan_comments": [{"id": c.pk, "plan": c.commitment.plan.slug, "commitment": c.commitment.number,
+                           "milestone": c.milestone.number if c.milestone else None, "reply_to": c.parent_id,
+                           "text": c.text, "created_at": c.created_at}
+                          for c in PlanComment.objects.filter(author=user)
+                          .select_related("commitment__plan", "milestone")],
+        "reports": [{"id": f.pk, "reason": f.reason, "created_at": f.created_at}
+                    for f in Flag.objects.filter(reporter=user)],
+        "supports": [{"proposal": s.proposal_id, "created_at": s.created_at}
+                     for s in Support.objects.filter(user=user)],
+        "follows": [{"type": f.content_type.model, "id": f.object_id, "created_at": f.created_at}
+                    for f in Follow.objects.filter(user=user).select_related("content_type")],
+        "notifications": [{"title": n.title, "body": n.body, "url": n.url, "created_at": n.created_at,
+                           "read_at": n.read_at} for n in Notification.objects.filter(user=user)],
+    }
+
+
+def consultation_list():
+    return Consultation.objects.select_related("plan").annotate(comment_count=Count("sections__comments"))
+
+
+def consultation_get(*, slug: str) -> Consultation:
+    comments = ConsultationComment.objects.select_related("author", "response")
+    return (Consultation.objects.select_related("plan")
+            .prefetch_related(Prefetch("sections__comments", queryset=comments), "responses")
+            .get(slug=slug))
+
+
+def consultation_comments(*, consultation):
+    return (ConsultationComment.objects.filter(section__consultation=consultation)
+            .select_related("section", "author", "response").order_by("section__order", "created_at", "id"))
+
+
+def _in_place_url(item) -> str:
+    if item is None:
+        return ""
+    if isinstance(item, ConsultationComment):
+        return f"{item.section.consultation.get_absolute_url()}#comment-{item.pk}"
+    return item.get_absolute_url()
+
+
+def moderation_queue(*, decided: bool = False):
+    statuses = ([ModerationStatus.KEPT, ModerationStatus.REMOVED] if decided
+                else [ModerationStatus.OPEN, ModerationStatus.HIDDEN])
+    cases = list(ModerationCase.objects.filter(status__in=statuses).select_related("content_type", "decided_by")
+                 .prefetch_related("flags").order_by("-decided_at" if decided else "-report_count", "id")[:200])
+    # The reported contributions, one query per kind.
+    by_type: dict[int, set[int]] = {}
+    for case in cases:
+        by_type.setdefault(case.content_type_id, set()).add(case.object_id)
+    targets = {}
+    for model, related in ((Proposal, ["author"]), (ConsultationComment, ["author", "section__consultation"]),
+                           (PlanComment, ["author", "commitment__plan", "milestone"])):
+        content_type = ContentType.objects.get_for_model(model)
+        for obj in model.objects.filter(pk__in=by_type.get(content_type.pk, ())).select_related(*related):
+            targets[(content_type.pk, obj.pk)] = obj
+    suspended = set(Participant.objects.filter(
+        user__in={t.author_id for t in targets.values() if t.author_id}, suspended_at__isnull=False,
+    ).values_list("user_id", flat=True))
+    for case in cases:
+        case.item = targets.get((case.content_type_id, case.object_id))
+        case.author_suspended = case.item is not None and case.item.author_id in suspended
+        case.url = _in_place_url(case.item)
+    return cases
+
+
+def forum_members():
+    return ForumMember.objects.select_related("institution", "alternate_of").annotate(
+        attended=Count("meetings"))
+
+
+def meeting_list():
+    return (Meeting.objects.select_related("plan").prefetch_related("attendees__institution")
+            .annotate(decision_count=Count("decisions", distinct=True)))
+
+
+def meeting_get(*, pk: int) -> Meeting:
+    return (Meeting.objects.select_related("plan")
+            .prefetch_related("attendees__institution", "decisions", "documents").get(pk=pk))
+
+
+def plan_comments(*, commitment, milestone=None):
+    """Top-level comments of a commitment's (or a milestone's) page, each with its replies."""
+    replies = PlanComment.objects.select_related("author").order_by("created_at", "id")
+    return (PlanComment.objects.filter(commitment=commitment, milestone=milestone, parent=None)
+            .select_related("author", "commitment__plan", "milestone")
+            .prefetch_related(Prefetch("replies", queryset=replies)))
+
+
+def comment_counts(*, commitment) -> dict:
+    """Comments per milestone of a commitment (key None: the commitment itself)."""
+    rows = (PlanComment.objects.filter(commitment=commitment).values("milestone__number")
+            .annotate(n=Count("id")))
+    return {r["milestone__number"]: r["n"] for r in rows}
+
+
+def page_feedback_summary():
+    rows = (PageFeedback.objects.values("path")
+            .annotate(yes=Count("id", filter=Q(useful=True)), no=Count("id", filter=Q(useful=False)))
+            .order_by("-no", "-yes", "path"))
+    comments = list(PageFeedback.objects.exclude(comment="").values("path", "useful", "comment", "created_at")[:200])
+    return {"pages": list(rows), "comments": comments}
+
+
+def is_following(*, user, target) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Follow.objects.filter(user=user, content_type=ContentType.objects.get_for_model(target),
+                                 object_id=target.pk).exists()

@@ -1,0 +1,495 @@
+"""Every write of co-creation and participation. Views call these; none writes the models directly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import hashlib
+
+import rules
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.text import slugify
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from apertura.audit.services import audit_record
+from apertura.notifications.models import Follow, Notification
+from apertura.notifications.services import announce_change, follow_set, notify
+
+from .limits import fingerprint, limit, rate_limit_check
+from .models import (
+    CLOSED_STATUSES, TEXT_MAX, Consultation, ConsultationComment, ConsultationResponse, ConsultationSection, Flag,
+    ForumMember, Meeting, MeetingDecision, MeetingDocument, ModerationCase, ModerationStatus, PageFeedback,
+    Participant, PlanComment, Proposal, ProposalEvent, ProposalStatus, Support, public_name,
+)
+
+
+def _require(perm: str, user, obj=None, message: str | None = None) -> None:
+    if not rules.has_perm(perm, user, obj):
+        raise PermissionDenied(message or _("You may not do this."))
+
+
+# Participants --------------------------------------------------------------------------------------------
+
+def participant_profile_create(*, user, affiliation: str = "") -> Participant:
+    """The participation side of a new self-registered account (called by accounts' registration)."""
+    affiliation = (affiliation or "").strip()
+    if len(affiliation) > 200:
+        raise ValidationError({"affiliation": [_("Keep the affiliation under 200 characters.")]})
+    with transaction.atomic():
+        participant, _created = Participant.objects.update_or_create(user=user,
+                                                                     defaults={"affiliation": affiliation})
+        audit_record(action="participant.create", obj_type="user", obj_id=user.pk, actor=user,
+                     summary=f"{user.get_username()} registered as a participant")
+    return participant
+
+
+def participant_profile_update(*, user, display_name: str, affiliation: str = "") -> None:
+    """Change the public display name and the private affiliation."""
+    display_name, affiliation = (display_name or "").strip(), (affiliation or "").strip()
+    problems = {}
+    if not display_name or len(display_name) > 150:
+        problems["display_name"] = [_("Write the name other people will see (up to 150 characters).")]
+    if len(affiliation) > 200:
+        problems["affiliation"] = [_("Keep the affiliation under 200 characters.")]
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        before = user.first_name
+        user.first_name = display_name
+        user.save(update_fields=["first_name"])
+        Participant.objects.update_or_create(user=user, defaults={"affiliation": affiliation})
+        audit_record(action="participant.update", obj_type="user", obj_id=user.pk, actor=user,
+                     summary=f"{user.get_username()} updated their profile",
+                     data={"display_name_before": before, "display_name": display_name})
+
+
+def participant_delete(*, user) -> None:
+    """Delete a person's personal data. Their public contributions stay, shown without a name.
+
+    The account row itself stays (the audit log points at it) but keeps nothing personal and cannot sign in."""
+    if user.roles.exists() or user.is_superuser:
+        raise ValidationError(_("Accounts that hold a role (administrators, editors, monitors, reviewers) are "
+                                "closed by an administrator, who first hands the role over."))
+    with transaction.atomic():
+        locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+        old_username = locked.get_username()
+        audit_record(action="participant.delete", obj_type="user", obj_id=locked.pk, actor=locked,
+                     summary=f"{old_username} deleted their personal data")
+        locked.username = f"deleted-{locked.pk}-{get_random_string(8)}"
+        locked.first_name = locked.last_name = locked.email = ""
+        locked.is_active = False
+        locked.set_unusable_password()
+        locked.save()
+        Follow.objects.filter(user=locked).delete()
+        Notification.objects.filter(user=locked).delete()
+        Support.objects.filter(user=locked).delete()
+        Participant.objects.update_or_create(user=locked, defaults={"affiliation": "",
+                                                                    "deleted_at": timezone.now()})
+
+
+# Proposals -----------------------------------------------------------------------------------------------
+
+def proposal_submit(*, by, plan, title: str, problem: str, proposal: str, theme=None, institution=None,
+                    department: str = "", address: str | None = None) -> Proposal:
+    _require("participation.submit", by, message=_("Sign in with a participant account to submit a proposal."))
+    if theme is not None and theme.plan_id != plan.pk:
+        raise ValidationError({"theme": [_("That theme belongs to another plan.")]})
+    rate_limit_check(action="proposal", user=by, address=address)
+    print_ = fingerprint(title, problem, proposal)
+    since = timezone.now() - timedelta(hours=limit("PARTICIPATION_DUPLICATE_HOURS"))
+    with transaction.atomic():
+        if Proposal.objects.filter(author=by, fingerprint=print_, created_at__gte=since).exists():
+            raise ValidationError(_("You already sent this proposal. It is in the list; there is no need to send "
+                                    "it again."), code="duplicate")
+        item = Proposal(plan=plan, author=by, title=(title or "").strip(), problem=(problem or "").strip(),
+                        proposal=(proposal or "").strip(), theme=theme, institution=institution,
+                        department=department or "", fingerprint=print_)
+        item.full_clean(exclude=["fingerprint"])
+        item.save()
+        ProposalEvent.objects.create(proposal=item, status=item.status)
+        audit_record(action="proposal.submit", obj_type="proposal", obj_id=item.pk, actor=by,
+                     summary=f"Proposal {item.pk} submitted for plan {plan.slug}",
+                     data={"title": item.title, "department": item.department,
+                           "theme": theme.code if theme else None,
+                           "institution": institution.acronym if institution else None})
+        follow_set(user=by, target=item, following=True)
+    return item
+
+
+def proposal_support(*, by, proposal: Proposal, supporting: bool = True) -> bool:
+    _require("participation.support", by, proposal, _("You cannot support this proposal."))
+    with transaction.atomic():
+        if supporting:
+            try:
+                with transaction.atomic():
+                    Support.objects.create(proposal=proposal, user=by)
+            except IntegrityError:
+                return True
+        elif not Support.objects.filter(proposal=proposal, user=by).delete()[0]:
+            return False
+        audit_record(action="proposal.support" if supporting else "proposal.unsupport", obj_type="proposal",
+                     obj_id=proposal.pk, actor=by)
+    return supporting
+
+
+def proposal_respond(*, by, proposal: Proposal, status: str, response: str = "", commitment=None,
+                     milestone=None, merged_into: Proposal | None = None) -> Proposal:
+    """Move a proposal along its workflow. Closing it (incorporated, merged, not adopted) needs a public,
+    reasoned response; incorporating needs the commitment or milestone it became; merging, the proposal."""
+    _require("participation.answer", by, proposal, _("Only administrators answer proposals."))
+    response = (response or "").strip()
+    problems: dict[str, list[str]] = {}
+    if status not in ProposalStatus.values:
+        problems["status"] = [_("Choose a status.")]
+    if status in CLOSED_STATUSES and len(response) < 20:
+        problems["response"] = [_("Closing a proposal needs a public, reasoned response (at least 20 "
+                                  "characters) saying why.")]
+    if status == ProposalStatus.INCORPORATED:
+        if milestone is not None and commitment is None:
+            commitment = milestone.commitment
+        if commitment is None:
+            problems["commitment"] = [_("Say which commitment or milestone the proposal became.")]
+        elif commitment.plan_id != proposal.plan_id or (milestone and milestone.commitment_id != commitment.pk):
+            problems["commitment"] = [_("The commitment and milestone must belong to the proposal's plan.")]
+    else:
+        commitment = milestone = None
+    if status == ProposalStatus.MERGED:
+        if merged_into is None:
+            problems["merged_into"] = [_("Say which proposal it was merged into.")]
+        elif merged_into.pk == proposal.pk or merged_into.plan_id != proposal.plan_id:
+            problems["merged_into"] = [_("Merge it into another proposal of the same plan.")]
+    else:
+        merged_into = None
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        item = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        before = item.status
+        item.status, item.commitment, item.milestone, item.merged_into = status, commitment, milestone, merged_into
+        if response:
+            item.response, item.responded_by, item.responded_at = response, by, timezone.now()
+        item.save()
+        ProposalEvent.objects.create(proposal=item, status=status, response=response)
+        audit_record(action="proposal.respond", obj_type="proposal", obj_id=item.pk, actor=by,
+                     summary=f"Proposal {item.pk}: {before} → {status}",
+                     data={"from": before, "to": status, "response": response,
+                           "commitment": commitment.number if commitment else None,
+                           "milestone": milestone.number if milestone else None,
+                           "merged_into": merged_into.pk if merged_into else None})
+        announce_change(target=item, actor=by,
+                        title=_("Your proposal «%(title)s» is now: %(status)s")
+                        % {"title": item.title[:120], "status": item.get_status_display()},
+                        body=response, url=item.get_absolute_url())
+    return item
+
+
+# Consultations -------------------------------------------------------------------------------------------
+
+def split_sections(document: str, *, first_title: str) -> list[tuple[str, str]]:
+    """A Markdown document cut at its level-2 headings (`## Title`); text before the first is its own section."""
+    sections: list[tuple[str, list[str]]] = [(first_title, [])]
+    for line in (document or "").splitlines():
+        if line.startswith("## "):
+            sections.append((line[3:].strip()[:200] or first_title, []))
+        else:
+            sections[-1][1].append(line)
+    result = [(title, "\n".join(lines).strip()) for title, lines in sections]
+    return [(t, x) for i, (t, x) in enumerate(result) if x or i > 0] or [(first_title, "")]
+
+
+def consultation_create(*, by, title: str, purpose: str, opens_at, closes_at, document: str,
+                        plan=None) -> Consultation:
+    _require("participation.organize", by, message=_("Only administrators organize consultations."))
+    base = slugify(title)[:70] or "consultation"
+    slug, n = base, 1
+    while Consultation.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    item = Consultation(plan=plan, slug=slug, title=(title or "").strip(), purpose=(purpose or "").strip(),
+                        opens_at=opens_at, closes_at=closes_at, created_by=by)
+    item.full_clean()
+    if closes_at <= opens_at:
+        raise ValidationError({"closes_at": [_("A consultation closes after it opens.")]})
+    sections = split_sections(document, first_title=str(_("Introduction")))
+    with transaction.atomic():
+        item.save()
+        ConsultationSection.objects.bulk_create(
+            ConsultationSection(consultation=item, order=i, title=t, text=x) for i, (t, x) in enumerate(sections, 1))
+        audit_record(action="consultation.create", obj_type="consultation", obj_id=item.pk, actor=by,
+                     summary=f"Consultation «{item.title}» created",
+                     data={"slug": slug, "opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat(),
+                           "sections": [t for t, _x in sections]})
+    return item
+
+
+def consultation_comment(*, by, section: ConsultationSection, text: str,
+                         address: str | None = None) -> ConsultationComment:
+    consultation = section.consultation
+    _require("participation.comment_consultation", by, consultation,
+             _("Comments are taken only while the consultation is open, from signed-in participants."))
+    text = (text or "").strip()
+    if not 2 <= len(text) <= TEXT_MAX:
+        raise ValidationError({"text": [_("Write a comment of up to %(n)s characters.") % {"n": TEXT_MAX}]})
+    rate_limit_check(action="comment", user=by, address=address)
+    print_ = fingerprint(str(section.pk), text)
+    since = timezone.now() - timedelta(hours=limit("PARTICIPATION_DUPLICATE_HOURS"))
+    with transaction.atomic():
+        if ConsultationComment.objects.filter(author=by, fingerprint=print_, created_at__gte=since).exists():
+            raise ValidationError(_("You already sent this comment."), code="duplicate")
+        comment = ConsultationComment.objects.create(section=section, author=by, text=text, fingerprint=print_)
+        audit_record(action="consultation.comment", obj_type="consultation_comment", obj_id=comment.pk,
+                     actor=by, summary=f"Comment on «{consultation.title}», section {section.order}")
+        follow_set(user=by, target=consultation, following=True)
+    return comment
+
+
+def consultation_respond(*, by, consultation: Consultation, comments, text: str) -> ConsultationResponse:
+    """Answer one comment or a group of comments, once the consultation has closed."""
+    _require("participation.organize", by, message=_("Only administrators answer consultations."))
+    text = (text or "").strip()
+    comments = list(comments)
+    problems = {}
+    if consultation.phase(timezone.now()) != "closed":
+        problems["__all__"] = [_("Comments are answered once the consultation has closed.")]
+    if len(text) < 20:
+        problems["text"] = [_("Write a reasoned response (at least 20 characters).")]
+    if not comments:
+        problems["comments"] = [_("Choose the comments this response answers.")]
+    elif any(c.section.consultation_id != consultation.pk for c in comments):
+        problems["comments"] = [_("Those comments belong to another consultation.")]
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        response = ConsultationResponse.objects.create(consultation=consultation, text=text, author=by)
+        ConsultationComment.objects.filter(pk__in=[c.pk for c in comments]).update(response=response)
+        audit_record(action="consultation.respond", obj_type="consultation", obj_id=consultation.pk, actor=by,
+                     summary=f"Response to {len(comments)} comment(s) on «{consultation.title}»",
+                     data={"comments": [c.pk for c in comments], "text": text})
+        announce_change(target=consultation, actor=by,
+                        title=_("Your comments on «%(title)s» were answered") % {"title": consultation.title[:150]},
+                        body=text, url=consultation.get_absolute_url())
+    return response
+
+
+def consultation_publish_summary(*, by, consultation: Consultation, summary: str) -> Consultation:
+    _require("participation.organize", by, message=_("Only administrators answer consultations."))
+    summary = (summary or "").strip()
+    if consultation.phase(timezone.now()) != "closed":
+        raise ValidationError(_("The summary is published once the consultation has closed."))
+    if len(summary) < 20:
+        raise ValidationError({"summary": [_("Write the summary (at least 20 characters).")]})
+    with transaction.atomic():
+        item = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        item.summary, item.summary_published_at = summary, timezone.now()
+        item.save(update_fields=["summary", "summary_published_at"])
+        audit_record(action="consultation.summary", obj_type="consultation", obj_id=item.pk, actor=by,
+                     summary=f"Summary report of «{item.title}» published", data={"summary": summary})
+        announce_change(target=item, actor=by,
+                        title=_("The summary report of «%(title)s» is published") % {"title": item.title[:150]},
+                        url=reverse("participation:consultation_report", args=[item.slug]))
+    return item
+
+
+# Moderation ----------------------------------------------------------------------------------------------
+
+MODERATED = (Proposal, ConsultationComment, PlanComment)
+
+
+def _reporter_key(by, address: str | None) -> str:
+    if by is not None and by.is_authenticated:
+        return f"user:{by.pk}"
+    return "ip:" + hashlib.sha256((address or "unknown").encode()).hexdigest()[:40]
+
+
+def _set_hidden(target, hidden: bool) -> None:
+    type(target).objects.filter(pk=target.pk).update(hidden=hidden)
+    target.hidden = hidden
+
+
+def content_report(*, by, target, reason: str, address: str | None = None) -> ModerationCase:
+    """Anyone reports a contribution. After PARTICIPATION_REPORTS_TO_HIDE reports by different people it is
+    hidden pending review, unless a moderator already decided to keep it."""
+    if not isinstance(target, MODERATED):
+        raise ValidationError(_("This cannot be reported."))
+    reason = (reason or "").strip()
+    if not 3 <= len(reason) <= 1000:
+        raise ValidationError({"reason": [_("Say briefly what is wrong (up to 1,000 characters).")]})
+    rate_limit_check(action="report", user=by, address=address)
+    content_type = ContentType.objects.get_for_model(target)
+    key = _reporter_key(by, address)
+    with transaction.atomic():
+        case, _created = ModerationCase.objects.select_for_update().get_or_create(
+            content_type=content_type, object_id=target.pk)
+        if Flag.objects.filter(case=case, reporter_key=key).exists():
+            return case
+        Flag.objects.create(case=case, reporter=by if by is not None and by.is_authenticated else None,
+                            reporter_key=key, reason=reason)
+        case.report_count = case.flags.count()
+        hide = case.status == ModerationStatus.OPEN and case.report_count >= limit("PARTICIPATION_REPORTS_TO_HIDE")
+        if hide:
+            case.status = ModerationStatus.HIDDEN
+            _set_hidden(target, True)
+        case.save()
+        audit_record(action="moderation.report", obj_type=content_type.model, obj_id=target.pk, actor=by,
+                     actor_label="" if by is not None and by.is_authenticated else "anonymous",
+                     summary=f"{content_type.model} {target.pk} reported ({case.report_count})"
+                             + (", hidden pending review" if hide else ""),
+                     data={"reason": reason, "reports": case.report_count, "hidden": hide})
+    return case
+
+
+def moderation_decide(*, by, case: ModerationCase, keep: bool, reason: str) -> ModerationCase:
+    """A moderator keeps the contribution visible or hides it; the reason is kept, and the placeholder says so."""
+    _require("participation.moderate", by, message=_("Only moderators decide on reports."))
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationError({"reason": [_("Write the reason for the decision; it is kept in the log.")]})
+    with transaction.atomic():
+        case = ModerationCase.objects.select_for_update().get(pk=case.pk)
+        target = case.target
+        case.status = ModerationStatus.KEPT if keep else ModerationStatus.REMOVED
+        case.decided_by, case.decided_at, case.reason = by, timezone.now(), reason
+        case.save()
+        if target is not None:
+            _set_hidden(target, not keep)
+        audit_record(action="moderation.decide", obj_type=case.content_type.model, obj_id=case.object_id,
+                     actor=by, summary=f"{case.content_type.model} {case.object_id}: {case.status}",
+                     data={"decision": case.status, "reason": reason, "reports": case.report_count})
+    return case
+
+
+def participant_suspend(*, by, user, suspended: bool, reason: str = "") -> Participant:
+    """Suspend a participant (they can read but not contribute) or lift the suspension; always with a reason."""
+    _require("participation.moderate", by, message=_("Only moderators suspend participants."))
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationError({"reason": [_("Write the reason; it is kept in the log.")]})
+    if user.pk == by.pk:
+        raise ValidationError(_("You cannot suspend yourself."))
+    with transaction.atomic():
+        participant, _created = Participant.objects.select_for_update().get_or_create(user=user)
+        participant.suspended_at = timezone.now() if suspended else None
+        participant.suspended_reason = reason
+        participant.save()
+        audit_record(action="participant.suspend" if suspended else "participant.unsuspend", obj_type="user",
+                     obj_id=user.pk, actor=by,
+                     summary=f"{user.get_username()} {'suspended' if suspended else 'no longer suspended'}",
+                     data={"reason": reason})
+    return participant
+
+
+# The multi-stakeholder forum -----------------------------------------------------------------------------
+
+def forum_member_add(*, by, name: str, institution, since, alternate_of: ForumMember | None = None,
+                     until=None) -> ForumMember:
+    _require("participation.manage_forum", by, message=_("Only administrators keep the forum's records."))
+    member = ForumMember(name=(name or "").strip(), institution=institution, since=since, until=until,
+                         alternate_of=alternate_of)
+    member.full_clean()
+    if alternate_of is not None and alternate_of.institution_id != institution.pk:
+        raise ValidationError({"alternate_of": [_("An alternate represents the same institution.")]})
+    with transaction.atomic():
+        member.save()
+        audit_record(action="forum.member_add", obj_type="forum_member", obj_id=member.pk, actor=by,
+                     summary=f"{member.name} joined the forum for {institution.acronym}"
+                             + (" as an alternate" if alternate_of else ""),
+                     data={"institution": institution.acronym, "since": str(since),
+                           "alternate_of": alternate_of.pk if alternate_of else None})
+    return member
+
+
+def meeting_record(*, by, date, kind: str, agenda: str, place: str = "", link: str = "", minutes: str = "",
+                   attendees=(), decisions=(), documents=(), plan=None, meeting: Meeting | None = None) -> Meeting:
+    """Record a forum meeting with its attendance, decisions (text, owner) and documents (title, link); given
+    `meeting`, update it (minutes usually come after the meeting), replacing its attendance, decisions and
+    documents with those given."""
+    _require("participation.manage_forum", by, message=_("Only administrators keep the forum's records."))
+    creating = meeting is None
+    if creating:
+        meeting = Meeting(created_by=by)
+    meeting.plan, meeting.date, meeting.kind = plan, date, kind
+    meeting.agenda, meeting.place = (agenda or "").strip(), (place or "").strip()
+    meeting.link, meeting.minutes = (link or "").strip(), (minutes or "").strip()
+    meeting.full_clean()
+    if not meeting.place and not meeting.link:
+        raise ValidationError({"place": [_("Say where the meeting is: a place, a link, or both.")]})
+    decision_rows = [MeetingDecision(text=t.strip(), owner=(o or "").strip()) for t, o in decisions if t.strip()]
+    document_rows = [MeetingDocument(title=t.strip(), url=u.strip()) for t, u in documents]
+    for row in decision_rows + document_rows:
+        row.full_clean(exclude=["meeting"])
+    with transaction.atomic():
+        meeting.save()
+        meeting.attendees.set(attendees)
+        meeting.decisions.all().delete()
+        meeting.documents.all().delete()
+        for row in decision_rows + document_rows:
+            row.meeting = meeting
+            row.save()
+        audit_record(action="forum.meeting" if creating else "forum.meeting_update", obj_type="meeting",
+                     obj_id=meeting.pk, actor=by,
+                     summary=f"Forum meeting of {date} {'recorded' if creating else 'updated'} ({kind})",
+                     data={"date": str(date), "kind": kind, "attendees": [a.pk for a in attendees],
+                           "minutes": meeting.minutes, "decisions": [[d.text, d.owner] for d in decision_rows],
+                           "documents": [[d.title, d.url] for d in document_rows]})
+    return meeting
+
+
+# Feedback on the plan ------------------------------------------------------------------------------------
+
+def plan_comment_add(*, by, commitment, text: str, milestone=None, parent: PlanComment | None = None,
+                     address: str | None = None) -> PlanComment:
+    """Comment on a commitment or one of its milestones, or reply (one level) to a comment there."""
+    _require("participation.comment_plan", by, message=_("Sign in with a participant account to comment."))
+    text = (text or "").strip()
+    problems = {}
+    if not 2 <= len(text) <= TEXT_MAX:
+        problems["text"] = [_("Write a comment of up to %(n)s characters.") % {"n": TEXT_MAX}]
+    if milestone is not None and milestone.commitment_id != commitment.pk:
+        problems["__all__"] = [_("That milestone belongs to another commitment.")]
+    if parent is not None:
+        if parent.parent_id is not None:
+            parent = parent.parent  # replies stay one level deep: a reply to a reply joins the thread
+        if parent.commitment_id != commitment.pk or parent.milestone_id != (milestone.pk if milestone else None):
+            problems["__all__"] = [_("That comment belongs to another page.")]
+    if problems:
+        raise ValidationError(problems)
+    rate_limit_check(action="comment", user=by, address=address)
+    print_ = fingerprint(str(commitment.pk), str(milestone.pk if milestone else ""), text)
+    since = timezone.now() - timedelta(hours=limit("PARTICIPATION_DUPLICATE_HOURS"))
+    with transaction.atomic():
+        if PlanComment.objects.filter(author=by, fingerprint=print_, created_at__gte=since).exists():
+            raise ValidationError(_("You already sent this comment."), code="duplicate")
+        comment = PlanComment.objects.create(commitment=commitment, milestone=milestone, parent=parent, author=by,
+                                             text=text, fingerprint=print_)
+        where = f"milestone {milestone.number}" if milestone else f"commitment {commitment.number}"
+        audit_record(action="plan_comment.add", obj_type="plan_comment", obj_id=comment.pk, actor=by,
+                     summary=f"Comment on {where} of plan {commitment.plan.slug}"
+                             + (f", replying to {parent.pk}" if parent else ""))
+        if parent is not None and parent.author is not None and parent.author_id != by.pk:
+            recipient, url = parent.author, comment.get_absolute_url()
+            title = _("%(name)s replied to your comment") % {"name": public_name(by)}
+            transaction.on_commit(lambda: notify(users=[recipient], kind="reply", title=title, body=text, url=url))
+    return comment
+
+
+def page_feedback_record(*, path: str, useful: bool, comment: str = "", user=None,
+                         address: str | None = None) -> PageFeedback:
+    """A «was this useful?» answer. Anonymous; only the page, the answer and the optional comment are kept."""
+    path = (path or "").strip()
+    if not path.startswith("/") or path.startswith("//") or len(path) > 300:
+        raise ValidationError({"path": [_("Unknown page.")]})
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        raise ValidationError({"comment": [_("Keep the comment under 500 characters.")]})
+    rate_limit_check(action="feedback", user=user, address=address)
+    with transaction.atomic():
+        feedback = PageFeedback.objects.create(path=path, useful=useful, comment=comment)
+        audit_record(action="page_feedback.add", obj_type="page_feedback", obj_id=feedback.pk,
+                     actor_label="anonymous", summary=f"{path} {'useful' if useful else 'not useful'}")
+    return feedback

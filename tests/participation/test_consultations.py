@@ -1,0 +1,129 @@
+"""Consultations: a document in sections, comments while open, responses and a summary report once closed."""
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from apertura.participation.models import Consultation, ConsultationComment
+from apertura.participation.services import (
+    consultation_comment, consultation_create, consultation_publish_summary, consultation_respond, split_sections,
+)
+
+from .xss import PAYLOADS, live_markup
+
+pytestmark = pytest.mark.django_db
+DOCUMENT = "Why we consult.\n\n## Access to information\nPublish budgets.\n\n## Participation\nHold forums."
+ANSWER = "Budgets will be published monthly, as milestone 4.2 now says."
+
+
+@pytest.fixture
+def consultation(plan, admin):
+    now = timezone.now()
+    return consultation_create(by=admin, plan=plan, title="Draft of the 6th plan", purpose="Comment on the draft.",
+                               opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10),
+                               document=DOCUMENT)
+
+
+def _close(consultation):
+    Consultation.objects.filter(pk=consultation.pk).update(
+        opens_at=timezone.now() - timedelta(days=20), closes_at=timezone.now() - timedelta(minutes=1))
+    consultation.refresh_from_db()
+    return consultation
+
+
+def test_the_document_is_split_at_its_level_two_headings():
+    assert split_sections(DOCUMENT, first_title="Introduction") == [
+        ("Introduction", "Why we consult."), ("Access to information", "Publish budgets."),
+        ("Participation", "Hold forums.")]
+    assert split_sections("## Only\ntext", first_title="Intro") == [("Only", "text")]
+
+
+def test_an_administrator_creates_a_consultation_through_the_page(as_admin, plan):
+    response = as_admin.post(reverse("participation:consultation_new"), {
+        "title": "Consulta", "purpose": "Purpose of it", "plan": plan.pk, "opens_at": "2030-01-01T09:00",
+        "closes_at": "2030-02-01T09:00", "document": DOCUMENT})
+    consultation = Consultation.objects.get()
+    assert response.status_code == 302 and response["Location"] == consultation.get_absolute_url()
+    assert [s.title for s in consultation.sections.all()] == ["Introduction", "Access to information",
+                                                              "Participation"]
+    bad = as_admin.post(reverse("participation:consultation_new"), {
+        "title": "Backwards", "purpose": "Keeps this", "opens_at": "2030-02-01T09:00",
+        "closes_at": "2030-01-01T09:00", "document": DOCUMENT})
+    assert bad.status_code == 400 and "Keeps this" in bad.content.decode()
+
+
+def test_participants_comment_on_a_section_while_it_is_open(consultation, participant, as_user):
+    client = as_user(participant("Lucía"))
+    url = reverse("participation:consultation_comment", args=[consultation.slug, 2])
+    response = client.post(url, {"s2-text": "Publish them **monthly**.", "s2-website": ""})
+    assert response.status_code == 302
+    comment = ConsultationComment.objects.get()
+    assert comment.section.title == "Access to information"
+    page = client.get(consultation.get_absolute_url()).content.decode()
+    assert "<strong>monthly</strong>" in page and "Lucía" in page
+    duplicate = client.post(url, {"s2-text": "Publish them **monthly**.", "s2-website": ""})
+    assert duplicate.status_code == 400 and "Publish them **monthly**." in duplicate.content.decode()
+
+
+def test_no_comments_once_closed_or_from_anonymous_people(consultation, participant, as_user):
+    url = reverse("participation:consultation_comment", args=[consultation.slug, 1])
+    assert Client().post(url, {"s1-text": "Hello there"}).status_code == 302  # sign in first
+    _close(consultation)
+    user = participant()
+    assert as_user(user).post(url, {"s1-text": "Too late now"}).status_code == 403
+    section = consultation.sections.get(order=1)
+    with pytest.raises(PermissionDenied):
+        consultation_comment(by=user, section=section, text="Too late now")
+    assert not ConsultationComment.objects.exists()
+
+
+def test_responses_and_summary_come_after_closing_and_stay_readable(consultation, participant, admin, as_admin):
+    user = participant("Lucía")
+    section = consultation.sections.get(order=2)
+    first = consultation_comment(by=user, section=section, text="Publish monthly.")
+    second = consultation_comment(by=participant("Pedro"), section=section, text="Publish every month, please.")
+    with pytest.raises(ValidationError):
+        consultation_respond(by=admin, consultation=consultation, comments=[first], text=ANSWER)
+    consultation = _close(consultation)
+    with pytest.raises(ValidationError):
+        consultation_respond(by=admin, consultation=consultation, comments=[first], text="Ok")
+    with pytest.raises(PermissionDenied):
+        consultation_respond(by=user, consultation=consultation, comments=[first], text=ANSWER)
+    response = as_admin.post(reverse("participation:consultation_respond", args=[consultation.slug]),
+                             {"comments": [first.pk, second.pk], "text": ANSWER})
+    assert response.status_code == 302
+    assert set(ConsultationComment.objects.values_list("response__text", flat=True)) == {ANSWER}
+
+    report_url = reverse("participation:consultation_report", args=[consultation.slug])
+    assert as_admin.post(report_url, {"summary": "Two comments asked for monthly budgets; adopted."}).status_code == 302
+    with pytest.raises(PermissionDenied):
+        consultation_publish_summary(by=user, consultation=consultation, summary="x" * 30)
+
+    public = Client(headers={"accept-language": "en"})
+    page = public.get(report_url).content.decode()
+    assert "adopted" in page and ANSWER in page and "Pedro" in page
+    assert ANSWER in public.get(consultation.get_absolute_url()).content.decode()
+    rows = list(csv.reader(io.StringIO(public.get(report_url, {"format": "csv"}).content.decode())))
+    assert rows[0][:3] == ["comment", "section_order", "section"] and len(rows) == 3 and rows[1][-1] == ANSWER
+    data = json.loads(public.get(report_url, {"format": "json"}).content)
+    assert data["phase"] == "closed" and data["summary"].startswith("Two comments")
+    detail = json.loads(public.get(consultation.get_absolute_url(), {"format": "json"}).content)
+    assert [len(s["comments"]) for s in detail["sections"]] == [0, 2, 0]
+    listing = json.loads(public.get(reverse("participation:consultations"), {"format": "json"}).content)
+    assert listing["consultations"][0]["phase"] == "closed"
+
+
+def test_comments_render_xss_inert(consultation, participant):
+    section = consultation.sections.get(order=1)
+    consultation_comment(by=participant(), section=section, text="\n\n".join(PAYLOADS))
+    client = Client()
+    for url in (consultation.get_absolute_url(),
+                reverse("participation:consultation_report", args=[consultation.slug])):
+        assert live_markup(client.get(url).content.decode()) == []
