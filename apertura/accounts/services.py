@@ -140,6 +140,23 @@ def invitation_get_valid(*, token: str, for_update: bool = False) -> Invitation:
     return invitation
 
 
+def _new_user_problems(user, password: str) -> dict[str, list]:
+    """Every problem with a new account's fields and password, keyed by the form field that shows it."""
+    problems: dict[str, list] = {}
+    try:
+        user.full_clean(exclude=["password", "last_name"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            problems["display_name" if field == "first_name" else field] = messages
+    if not user.first_name:
+        problems["display_name"] = [_("Write the name other people will see.")]
+    try:
+        password_validation.validate_password(password or "", user)
+    except ValidationError as error:
+        problems["password"] = error.messages
+    return problems
+
+
 def invitation_accept(*, token: str, username: str, password: str, display_name: str) -> AbstractBaseUser:
     """Create the invited person's account and give it the invited role."""
     with transaction.atomic():
@@ -147,21 +164,10 @@ def invitation_accept(*, token: str, username: str, password: str, display_name:
         # Django's user has no display-name field; first_name holds the whole name so get_full_name() is it.
         user = User(username=(username or "").strip(), email=invitation.email,
                     first_name=(display_name or "").strip())
-        problems = {}
-        try:
-            user.full_clean(exclude=["password", "last_name"])
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                problems["display_name" if field == "first_name" else field] = messages
-        if not user.first_name:
-            problems["display_name"] = [_("Write the name other people will see.")]
+        problems = _new_user_problems(user, password)
         if User.objects.filter(email__iexact=invitation.email).exists():
             problems["__all__"] = [_("%(email)s already has an account. Sign in with it.")
                                    % {"email": invitation.email}]
-        try:
-            password_validation.validate_password(password or "", user)
-        except ValidationError as error:
-            problems["password"] = error.messages
         if problems:
             raise ValidationError(problems)
 
@@ -330,22 +336,11 @@ def participant_register(*, email: str, username: str, display_name: str, passwo
     email = User.objects.normalize_email((email or "").strip())
     user = User(username=(username or "").strip(), email=email, first_name=(display_name or "").strip(),
                 is_active=False)
-    problems: dict[str, list] = {}
+    problems = _new_user_problems(user, password)
     try:
         validate_email(email)
     except ValidationError:
         problems["email"] = [_("«%(email)s» is not an e-mail address.") % {"email": email}]
-    try:
-        user.full_clean(exclude=["password", "last_name"])
-    except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            problems["display_name" if field == "first_name" else field] = messages
-    if not user.first_name:
-        problems["display_name"] = [_("Write the name other people will see.")]
-    try:
-        password_validation.validate_password(password or "", user)
-    except ValidationError as error:
-        problems["password"] = error.messages
     if problems:
         raise ValidationError(problems)
     context = {"site_name": settings.SITE_NAME, "email": email}
