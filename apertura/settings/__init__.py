@@ -7,3 +7,4 @@ from .i18n import *  # noqa: F401,F403
 from .security import *  # noqa: F401,F403
 from .storage import *  # noqa: F401,F403
 from .tasks import *  # noqa: F401,F403
+from .cache import *  # noqa: F401,F403

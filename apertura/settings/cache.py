@@ -1,0 +1,10 @@
+from .env import env_str
+
+# One process: memory is enough. Several web workers share rate limits and sessions through Redis.
+_REDIS_URL = env_str("APERTURA_REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}
+        if _REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
