@@ -1,4 +1,37 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, register_converter
+
+from . import ckan_api, dcat_views, views
+
+
+class RdfFormat:
+    regex = "ttl|rdf|jsonld|xml"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(RdfFormat, "rdf_format")
 
 app_name = "catalog"
-urlpatterns: list = []
+urlpatterns = [
+    path("datasets/", views.dataset_list, name="datasets"),
+    path("datasets/new/", views.dataset_create, name="dataset_create"),
+    path("datasets/tokens/", views.token_list, name="tokens"),
+    path("datasets/<str:name>/", views.dataset_detail, name="dataset"),
+    path("datasets/<str:name>/edit/", views.dataset_edit, name="dataset_edit"),
+    path("datasets/<str:name>/resources/new/", views.resource_create, name="resource_create"),
+    path("datasets/<str:name>/resources/<uuid:rid>/download/", views.resource_download, name="resource_download"),
+    path("data-requests/", views.request_list, name="requests"),
+    path("data-requests/new/", views.request_create, name="request_create"),
+    path("data-requests/supply-and-demand/", views.supply_and_demand, name="supply_demand"),
+    path("data-requests/<int:pk>/", views.request_detail, name="request"),
+    path("api/3/action/<str:action>", ckan_api.action, name="ckan_action"),
+    path("api/action/<str:action>", ckan_api.action, name="ckan_action_unversioned"),
+    path("api/3", ckan_api.version, name="ckan_version"),
+    path("catalog.<rdf_format:fmt>", dcat_views.catalog, name="dcat_catalog"),
+    path("dataset/<str:name>.<rdf_format:fmt>", dcat_views.dataset, name="dcat_dataset"),
+    path("data.json", dcat_views.data_json, name="data_json"),
+]

@@ -1,0 +1,410 @@
+"""CKAN Action API compatibility: /api/3/action/<name> and /api/action/<name>, GET and POST.
+
+The envelope, error types and HTTP status codes are CKAN 2.11's (ckan/views/api.py), so that ckanapi, ckanext-harvest,
+udata and scripts written for CKAN keep working. Reads are public; `package_create` needs an API token
+(created at /datasets/tokens/).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from apertura.institutions.models import Institution
+
+from . import selectors, services
+from .formats.ckan import group_dict, license_dict, organization_dict, package_dict, resource_dict
+from .models import Dataset, License, Resource, Tag, Theme
+from .search import QuerySyntaxError
+
+ROWS_MAX = 1000
+ACTIONS: dict[str, Callable] = {}
+WRITES = {"package_create"}
+
+
+class NotFound(Exception):
+    pass
+
+
+class BadParameter(Exception):
+    """A parameter of the wrong type: a CKAN Validation Error on that field."""
+
+    def __init__(self, field: str, message: str):
+        self.field, self.message = field, message
+        super().__init__(message)
+
+
+def _action(func):
+    ACTIONS[func.__name__] = func
+    return func
+
+
+def _json(data, status: int = 200) -> JsonResponse:
+    response = JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _params(request) -> dict:
+    return _without_nul(_read_params(request))
+
+
+def _without_nul(value):
+    """PostgreSQL text cannot hold NUL characters; no parameter needs them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    return value
+
+
+def _read_params(request) -> dict:
+    if request.method == "POST" and request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError) as error:
+            raise BadParameter("__body", f"JSON Error: {error}") from None
+        if not isinstance(data, dict):
+            raise BadParameter("__body", "JSON Error: Request data must be a JSON object")
+        return data
+    source = request.POST if request.method == "POST" else request.GET
+    data = {key: values[0] if len(values) == 1 else values for key, values in source.lists()}
+    if request.method == "POST" and len(data) == 1 and next(iter(data.values())) in ("", None):
+        try:  # the legacy form post whose single key is a JSON document
+            legacy = json.loads(next(iter(data)))
+            if isinstance(legacy, dict):
+                return legacy
+        except ValueError:
+            pass
+    data.pop("callback", None)
+    return data
+
+
+def _int(params: dict, key: str, default: int | None, *, maximum: int | None = None) -> int | None:
+    value = params.get(key, default)
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BadParameter(key, "Invalid integer") from None
+    if number < 0:
+        raise BadParameter(key, "Must be a natural number")
+    if number > 2**31:
+        raise BadParameter(key, "Too large")
+    return min(number, maximum) if maximum is not None else number
+
+
+def _bool(params: dict, key: str, default: bool = False) -> bool:
+    value = params.get(key, default)
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"true", "1", "yes", "on"}
+
+
+def _list(value) -> list:
+    if value in (None, ""):
+        return []
+    if isinstance(value, list):
+        return value
+    try:
+        loaded = json.loads(value)
+    except ValueError:
+        return [value]
+    return loaded if isinstance(loaded, list) else [str(loaded)]
+
+
+def _base(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+@csrf_exempt
+def action(request, action):
+    func = ACTIONS.get(action)
+    if func is None:
+        return _json(f"Bad request: Action name not known: {action}", status=400)
+    if request.method not in {"GET", "POST"}:
+        return _json("Bad request: Invalid request. Please use GET or POST", status=400)
+    if action in WRITES and request.method != "POST":
+        return _json("Bad request: JSON Error: Invalid request. Please use POST method for your request", status=400)
+    help_url = f"{_base(request)}/api/3/action/help_show?name={action}"
+    try:
+        result = func(request, _params(request))
+    except NotFound as error:
+        return _error(help_url, 404, "Not Found Error", message=f"Not found: {error}" if str(error) else "Not found")
+    except PermissionDenied as error:
+        return _error(help_url, 403, "Authorization Error", message=f"Access denied: {error}")
+    except QuerySyntaxError as error:
+        return _error(help_url, 400, "Validation Error", message=f"Search Query is invalid: {error}",
+                      q=[str(error)])
+    except BadParameter as error:
+        return _error(help_url, 409, "Validation Error", **{error.field: [error.message]})
+    except ValidationError as error:
+        fields = error.message_dict if hasattr(error, "error_dict") else {"message": " ".join(error.messages)}
+        return _error(help_url, 409, "Validation Error", **fields)
+    return _json({"help": help_url, "success": True, "result": result})
+
+
+def _error(help_url: str, status: int, kind: str, **body) -> JsonResponse:
+    return _json({"help": help_url, "success": False, "error": {"__type": kind, **body}}, status=status)
+
+
+def version(request):
+    return _json({"version": 3})
+
+
+def _require(params: dict, key: str) -> str:
+    value = params.get(key)
+    if value in (None, ""):
+        raise BadParameter(key, "Missing value")
+    return str(value)
+
+
+# --- actions -----------------------------------------------------------------------------------------------------
+
+@_action
+def package_list(request, params):
+    """The names of all public datasets; `limit` and `offset` page them."""
+    offset, limit = _int(params, "offset", 0), _int(params, "limit", None)
+    names = selectors.published().order_by("name").values_list("name", flat=True)
+    return list(names[offset: offset + limit] if limit is not None else names[offset:])
+
+
+@_action
+def package_show(request, params):
+    """One dataset by `id` (its id or name)."""
+    name = _require(params, "id")
+    try:
+        return package_dict(selectors.dataset_get(name_or_id=name), _base(request))
+    except Dataset.DoesNotExist:
+        raise NotFound("") from None
+
+
+SEARCH_FACETS = {"organization", "groups", "tags", "res_format", "license_id", "department"}
+
+
+@_action
+def package_search(request, params):
+    """Search with q, fq, fq_list, rows, start, sort, facet.field (a JSON list), facet.limit."""
+    rows = _int(params, "rows", 10, maximum=ROWS_MAX)
+    start = _int(params, "start", 0)
+    fq = " ".join(f"({part})" for part in [params.get("fq") or "", *_list(params.get("fq_list"))] if part)
+    qs = selectors.datasets_find(q=str(params.get("q") or ""), fq=fq, sort=str(params.get("sort") or ""))
+    count = qs.count()
+    results = [package_dict(d, _base(request)) for d in selectors.with_details(qs)[start: start + rows]]
+    fields = [f for f in _list(params.get("facet.field")) if f in SEARCH_FACETS]
+    facets = selectors.facets(qs, fields, limit=_facet_limit(params))
+    return {
+        "count": count, "results": results, "sort": params.get("sort") or "score desc, metadata_modified desc",
+        "facets": {field: {item["name"]: item["count"] for item in items} for field, items in facets.items()},
+        "search_facets": {field: {"title": field, "items": items} for field, items in facets.items()},
+    }
+
+
+def _facet_limit(params) -> int:
+    """50 by default; a negative number means no limit, as in CKAN."""
+    value = params.get("facet.limit")
+    if value in (None, ""):
+        return 50
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BadParameter("facet.limit", "Invalid integer") from None
+    return -1 if number < 0 else number
+
+
+@_action
+def current_package_list_with_resources(request, params):
+    """Public datasets with their resources, most recently modified first."""
+    limit = _int(params, "limit", 10, maximum=ROWS_MAX)
+    offset = _int(params, "offset", 0)
+    page = _int(params, "page", None)
+    if page:
+        offset = (page - 1) * limit
+    qs = selectors.with_details(selectors.published().order_by("-modified", "name"))[offset: offset + limit]
+    return [package_dict(d, _base(request)) for d in qs]
+
+
+def _organizations():
+    counts = Count("datasets", filter=Q(datasets__state=Dataset.State.PUBLISHED))
+    return (Institution.objects.annotate(package_count=counts)
+            .filter(Q(kind=Institution.Kind.PUBLIC_ENTITY) | Q(package_count__gt=0)))
+
+
+def _named_list(qs, params, *, name_field: str, to_dict):
+    sort = str(params.get("sort") or "title asc")
+    orders = {"name": name_field, "title": name_field, "package_count": "-package_count"}
+    order = orders.get(sort.split()[0], name_field)
+    qs = qs.order_by(order, name_field)
+    offset, limit = _int(params, "offset", 0), _int(params, "limit", None)
+    items = list(qs[offset: offset + limit] if limit is not None else qs[offset:])
+    if _bool(params, "all_fields"):
+        return [to_dict(item, package_count=item.package_count) for item in items]
+    return [getattr(item, name_field) for item in items]
+
+
+@_action
+def organization_list(request, params):
+    """The publishing institutions' names (slugs); `all_fields` for their dicts with package_count."""
+    return _named_list(_organizations(), params, name_field="slug", to_dict=organization_dict)
+
+
+def _datasets_of(request, params, qs):
+    if not _bool(params, "include_datasets"):
+        return {}
+    return {"packages": [package_dict(d, _base(request)) for d in selectors.with_details(qs)[:1000]]}
+
+
+@_action
+def organization_show(request, params):
+    """An institution by id or name, with `include_datasets` for its public datasets."""
+    key = _require(params, "id")
+    lookup = Q(slug__iexact=key) | Q(acronym__iexact=key) | (Q(pk=int(key)) if key.isdigit() and len(key) < 10
+                                                              else Q(pk__in=[]))
+    institution = _organizations().filter(lookup).first()
+    if institution is None:
+        raise NotFound("")
+    datasets = selectors.published().filter(publisher=institution).order_by("name")
+    return {**organization_dict(institution, package_count=institution.package_count), "users": [], "extras": [],
+            "tags": [], "groups": [], **_datasets_of(request, params, datasets)}
+
+
+def _themes():
+    counts = Count("datasets", filter=Q(datasets__state=Dataset.State.PUBLISHED))
+    return Theme.objects.annotate(package_count=counts)
+
+
+@_action
+def group_list(request, params):
+    """The themes as CKAN groups."""
+    return _named_list(_themes(), params, name_field="code", to_dict=group_dict)
+
+
+@_action
+def group_show(request, params):
+    key = _require(params, "id")
+    theme = _themes().filter(code__iexact=key).first()
+    if theme is None:
+        raise NotFound("")
+    datasets = selectors.published().filter(themes=theme).order_by("name")
+    return {**group_dict(theme, package_count=theme.package_count), "users": [], "extras": [], "tags": [],
+            "groups": [], **_datasets_of(request, params, datasets)}
+
+
+@_action
+def tag_list(request, params):
+    """Keywords of public datasets; `query` (or `q`) filters them."""
+    qs = Tag.objects.filter(datasets__state=Dataset.State.PUBLISHED).distinct().order_by("name")
+    query = str(params.get("query") or params.get("q") or "")
+    if query:
+        qs = qs.filter(name__icontains=query)
+    if _bool(params, "all_fields"):
+        return [{"id": str(t.pk), "name": t.name, "display_name": t.name, "vocabulary_id": None} for t in qs]
+    return list(qs.values_list("name", flat=True))
+
+
+@_action
+def license_list(request, params):
+    """The license register, with which licenses are open (od_conformance "approved")."""
+    return [license_dict(lic) for lic in License.objects.order_by("title")]
+
+
+@_action
+def resource_show(request, params):
+    key = _require(params, "id")
+    try:
+        resource = Resource.objects.select_related("dataset").get(
+            pk=key, dataset__state=Dataset.State.PUBLISHED)
+    except (Resource.DoesNotExist, ValueError, ValidationError):
+        raise NotFound("") from None
+    return resource_dict(resource, resource.dataset, _base(request))
+
+
+@_action
+def status_show(request, params):
+    """What this site is (CKAN clients read ckan_version; we answer with the API level we follow)."""
+    return {"site_title": getattr(settings, "APERTURA_SITE_NAME", "Apertura"),
+            "site_description": "Open data catalog of Guatemala's public institutions",
+            "site_url": _base(request), "error_emails_to": None, "locale_default": "es",
+            "extensions": ["apertura", "dcat"], "ckan_version": "2.11.0", "apertura_version": "0.1.0"}
+
+
+@_action
+def site_read(request, params):
+    """Removed in CKAN 2.11; old clients still call it. Always true."""
+    return True
+
+
+def _user(request):
+    """The owner of the API key in `Authorization` (raw, as CKAN sends it) or `X-CKAN-API-Key`; never a session."""
+    raw = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key") or ""
+    if raw.lower().startswith("bearer "):
+        raw = raw[7:]
+    return services.api_token_user(raw) or AnonymousUser()
+
+
+# Our service's field names as CKAN calls them, for Validation Error bodies.
+_CKAN_FIELDS = {"description": "notes", "license": "license_id", "themes": "groups", "publisher": "owner_org",
+                "contact_name": "maintainer", "contact_email": "maintainer_email"}
+_EXTRAS = {"legal_basis": "legal_basis", "frequency": "frequency", "temporal_start": "temporal_start",
+           "temporal_end": "temporal_end"}
+
+
+def _names(items) -> list[str]:
+    return [item["name"] if isinstance(item, dict) else str(item) for item in items or [] if item]
+
+
+@_action
+def package_create(request, params):
+    """Create a dataset (POST, with an API token of an editor of `owner_org`); link resources come along."""
+    user = _user(request)
+    if not user.is_authenticated:
+        raise PermissionDenied("an API token is needed (Authorization header)")
+    owner = str(_require(params, "owner_org"))
+    lookup = Q(slug__iexact=owner) | Q(acronym__iexact=owner) | (Q(pk=int(owner)) if owner.isdigit() and len(owner) < 10
+                                                                  else Q(pk__in=[]))
+    publisher = Institution.objects.filter(lookup).first()
+    if publisher is None:
+        raise BadParameter("owner_org", "Organization does not exist")
+    services.dataset_create_check(by=user, publisher=publisher)
+    extras = {e["key"]: e["value"] for e in params.get("extras") or [] if isinstance(e, dict) and "key" in e}
+    state = "private" if _bool(params, "private") else ("draft" if params.get("state") == "draft" else "published")
+    values = {
+        "name": str(_require(params, "name")), "title": str(params.get("title") or params["name"]),
+        "description": str(params.get("notes") or params.get("title") or params["name"]),
+        "license": str(params.get("license_id") or "other-closed"), "tags": _names(params.get("tags")),
+        "themes": _names(params.get("groups")), "state": state,
+        "contact_name": str(params.get("maintainer") or ""), "contact_email": str(params.get("maintainer_email") or ""),
+        "spatial": extras.get("spatial_ine", "").split(),
+        **{field: extras[key] for key, field in _EXTRAS.items() if extras.get(key)},
+    }
+    try:
+        with transaction.atomic():
+            dataset = services.dataset_create(by=user, publisher=publisher, **values)
+            for item in params.get("resources") or []:
+                services.resource_add(dataset=dataset, by=user, url=str(item.get("url") or ""),
+                                      title=str(item.get("name") or ""), format=str(item.get("format") or ""),
+                                      description=str(item.get("description") or ""))
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError({_CKAN_FIELDS.get(k, k): v for k, v in error.message_dict.items()}) from None
+    return package_dict(selectors.dataset_get(name_or_id=dataset.name, qs=Dataset.objects.all()), _base(request))
+
+
+@_action
+def help_show(request, params):
+    name = _require(params, "name")
+    if name not in ACTIONS:
+        raise NotFound(name)
+    return ACTIONS[name].__doc__ or ""

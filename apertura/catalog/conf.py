@@ -1,0 +1,11 @@
+"""Catalog settings, from the environment (APERTURA_CATALOG_MAX_MB) unless the settings module gives them."""
+
+from django.conf import settings
+
+from apertura.settings.env import env_int
+
+
+def max_upload_bytes() -> int:
+    """The largest resource file accepted: 2 GB unless configured (CKAN's default is 10 MB)."""
+    configured = getattr(settings, "APERTURA_CATALOG_MAX_BYTES", None)
+    return configured if configured is not None else env_int("APERTURA_CATALOG_MAX_MB", 2048) * 1024 * 1024

@@ -1,0 +1,42 @@
+"""Who may do what in the catalog. Editors publish only for their institution; administrators for all."""
+
+import rules
+
+from apertura.accounts.roles import roles_of
+from apertura.accounts.rules import is_administrator
+
+
+@rules.predicate
+def edits_for_institution(user, institution) -> bool:
+    return institution is not None and institution.pk in roles_of(user).edits
+
+
+@rules.predicate
+def edits_for_publisher(user, dataset) -> bool:
+    return dataset is not None and dataset.publisher_id in roles_of(user).edits
+
+
+@rules.predicate
+def is_published(user, dataset) -> bool:
+    return dataset is not None and dataset.state == "published"
+
+
+@rules.predicate
+def edits_for_requested_institution(user, data_request) -> bool:
+    return data_request is not None and data_request.institution_id in roles_of(user).edits
+
+
+@rules.predicate
+def is_signed_in(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+rules.add_perm("catalog.publish_for", is_administrator | edits_for_institution)
+rules.add_perm("catalog.publish", is_administrator | rules.predicate(lambda user: bool(roles_of(user).edits)))
+rules.add_perm("catalog.change_dataset", is_administrator | edits_for_publisher)
+rules.add_perm("catalog.view_dataset", is_published | is_administrator | edits_for_publisher)
+rules.add_perm("catalog.request_data", is_signed_in)
+rules.add_perm("catalog.answer_request", is_administrator | edits_for_requested_institution)
+rules.add_perm("catalog.publish_self", is_administrator)
+# The Open Data Users Committee's priorities are recorded by the administrators who serve as its secretariat.
+rules.add_perm("catalog.mark_priority", is_administrator)

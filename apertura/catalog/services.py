@@ -1,0 +1,382 @@
+"""Every write to the catalog: datasets, resources, data requests. Each checks its rule and writes an audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from pathlib import PurePath
+
+import rules
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from apertura.audit.services import audit_record
+from apertura.common.partial_dates import PartialDate
+from apertura.common.text import fold
+from apertura.common.uploads import DOCUMENT_TYPES, check_upload
+from apertura.institutions.models import Institution
+
+from . import geography
+from .conf import max_upload_bytes
+from .models import ApiToken, DataRequest, DataRequestSupport, Dataset, License, Resource, Tag, Theme
+
+RESOURCE_TYPES = DOCUMENT_TYPES | {"application/gzip", "application/x-bzip2", "application/x-xz"}
+# What a file's extension claims, and the sniffed types that honour the claim.
+_CLAIMS = {
+    ".csv": {"text/csv", "text/plain"}, ".tsv": {"text/csv", "text/plain"}, ".txt": {"text/plain", "text/csv"},
+    ".json": {"text/plain", "text/csv"}, ".geojson": {"text/plain", "text/csv"},
+    ".pdf": {"application/pdf"}, ".zip": {"application/zip"}, ".gz": {"application/gzip"},
+    ".xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/zip"},
+    ".docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/zip"},
+    ".ods": {"application/vnd.oasis.opendocument.spreadsheet", "application/zip"},
+    ".png": {"image/png"}, ".jpg": {"image/jpeg"}, ".jpeg": {"image/jpeg"},
+}
+_FORMATS = {
+    "text/csv": "CSV", "application/pdf": "PDF", "application/zip": "ZIP", "application/gzip": "GZ",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
+    "application/vnd.oasis.opendocument.spreadsheet": "ODS", "image/png": "PNG", "image/jpeg": "JPEG",
+    "text/plain": "TXT",
+}
+DATASET_FIELDS = {"title", "description", "license", "contact_name", "contact_email", "temporal_start",
+                  "temporal_end", "spatial", "frequency", "legal_basis", "state", "tags", "themes", "commitments",
+                  "name"}
+
+
+def _refuse(*, user, action: str, obj_type: str, obj_id, why: str):
+    """Refusals are logged too; so checks run before the service's transaction, which would roll the log back."""
+    audit_record(action=f"{action}.refused", obj_type=obj_type, obj_id=obj_id, actor=user, summary=why)
+    raise PermissionDenied(why)
+
+
+def _partial(value, field: str):
+    if value in (None, ""):
+        return None
+    if isinstance(value, PartialDate):
+        return value
+    try:
+        return PartialDate.parse(str(value))
+    except ValueError as error:
+        raise ValidationError({field: str(error)}) from None
+
+
+def _tags(names) -> list[Tag]:
+    cleaned = []
+    for raw in names or ():
+        name = " ".join(str(raw).split())[:100]
+        if name and name.casefold() not in {c.casefold() for c in cleaned}:
+            cleaned.append(name)
+    return [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
+
+
+def _themes(codes) -> list[Theme]:
+    codes = [str(code) for code in codes or ()]
+    found = list(Theme.objects.filter(code__in=codes))
+    missing = set(codes) - {theme.code for theme in found}
+    if missing:
+        raise ValidationError({"themes": _("Unknown themes: %(codes)s.") % {"codes": ", ".join(sorted(missing))}})
+    return found
+
+
+def _license(value) -> License:
+    if isinstance(value, License):
+        return value
+    found = License.objects.filter(pk=value).first()
+    if found is None:
+        raise ValidationError({"license": _("Unknown license «%(id)s».") % {"id": value}})
+    return found
+
+
+def dataset_reindex(dataset: Dataset) -> None:
+    """Refresh the folded search columns from the dataset, its keywords, themes, publisher and resources."""
+    tags = [tag.name for tag in dataset.tags.all()]
+    themes = [f"{theme.label_es} {theme.label_en}" for theme in dataset.themes.all()]
+    publisher = dataset.publisher
+    resources = [f"{r.title} {r.format}" for r in dataset.resources.all()]
+    places = [geography.names().get(code, "") for code in dataset.spatial or []]
+    dataset.title_text = fold(" ".join([dataset.name.replace("-", " "), dataset.title, *tags]))
+    dataset.search_text = fold(" ".join([
+        dataset.title_text, dataset.description, *themes, publisher.acronym, publisher.name_es, publisher.name_en,
+        dataset.legal_basis, *resources, *places]))
+    dataset.spatial_index = geography.spatial_index(dataset.spatial or [])
+    Dataset.objects.filter(pk=dataset.pk).update(
+        title_text=dataset.title_text, search_text=dataset.search_text, spatial_index=dataset.spatial_index)
+
+
+def _apply(dataset: Dataset, values: dict) -> dict:
+    """Set the dataset's fields from `values`; return the many-to-many values to set after saving."""
+    unknown = set(values) - DATASET_FIELDS
+    if unknown:
+        raise TypeError(f"unknown dataset fields: {sorted(unknown)}")
+    related = {}
+    for field, value in values.items():
+        if field in {"tags", "themes", "commitments"}:
+            related[field] = value
+        elif field == "license":
+            dataset.license = _license(value)
+        elif field in {"temporal_start", "temporal_end"}:
+            date = _partial(value, field)
+            setattr(dataset, field, date.date if date else None)
+            setattr(dataset, f"{field}_precision", date.precision if date else "day")
+        elif field == "spatial":
+            dataset.spatial = sorted({str(code).strip() for code in value or [] if str(code).strip()})
+        elif isinstance(value, str):
+            setattr(dataset, field, value.strip())
+        else:
+            setattr(dataset, field, value)
+    return related
+
+
+def _set_related(dataset: Dataset, related: dict) -> None:
+    if "tags" in related:
+        dataset.tags.set(_tags(related["tags"]))
+    if "themes" in related:
+        dataset.themes.set(_themes(related["themes"]))
+    if "commitments" in related:
+        dataset.commitments.set(related["commitments"] or [])
+
+
+def dataset_create_check(*, by, publisher: Institution) -> None:
+    """Refuse, and log, publishing for an institution the user does not edit for (before any transaction)."""
+    if not rules.has_perm("catalog.publish_for", by, publisher):
+        _refuse(user=by, action="dataset.create", obj_type="institution", obj_id=publisher.pk,
+                why=f"{by} may not publish for {publisher.acronym}")
+
+
+def dataset_create(*, by, publisher: Institution, name: str = "", title: str, description: str, license,
+                   **values) -> Dataset:
+    """Create a dataset for `publisher`; `values` are the other fields (tags, themes, spatial, state…)."""
+    dataset_create_check(by=by, publisher=publisher)
+    with transaction.atomic():
+        dataset = Dataset(publisher=publisher)
+        name = name.strip() or slugify(title)[:90]
+        related = _apply(dataset, {"name": name, "title": title, "description": description, "license": license,
+                                   **values})
+        dataset.full_clean()
+        dataset.save()
+        _set_related(dataset, related)
+        dataset_reindex(dataset)
+        audit_record(action="dataset.create", obj_type="dataset", obj_id=dataset.pk, actor=by,
+                     summary=dataset.name, data={"publisher": publisher.acronym, "state": dataset.state})
+        return dataset
+
+
+def dataset_update(*, dataset: Dataset, by, **values) -> Dataset:
+    """Change a dataset's metadata (any of DATASET_FIELDS); `modified` moves to now."""
+    if not rules.has_perm("catalog.change_dataset", by, dataset):
+        _refuse(user=by, action="dataset.update", obj_type="dataset", obj_id=dataset.pk,
+                why=f"{by} may not change dataset {dataset.name}")
+    with transaction.atomic():
+        related = _apply(dataset, values)
+        dataset.modified = timezone.now()
+        dataset.full_clean()
+        dataset.save()
+        _set_related(dataset, related)
+        dataset_reindex(dataset)
+        audit_record(action="dataset.update", obj_type="dataset", obj_id=dataset.pk, actor=by,
+                     summary=dataset.name, data={"fields": sorted(values), "state": dataset.state})
+        return dataset
+
+
+def _check_claim(name: str, content_type: str) -> None:
+    suffix = PurePath(name).suffix.lower()
+    expected = _CLAIMS.get(suffix)
+    if expected is not None and content_type not in expected:
+        raise ValidationError({"file": _("«%(name)s» claims to be %(suffix)s but its content is %(kind)s.") % {
+            "name": name, "suffix": suffix, "kind": content_type}})
+
+
+def resource_add(*, dataset: Dataset, by, title: str = "", description: str = "", format: str = "",  # noqa: A002
+                 url: str = "", upload=None) -> Resource:
+    """Add a file (streamed to storage, checked, hashed) or a link to a dataset."""
+    if not rules.has_perm("catalog.change_dataset", by, dataset):
+        _refuse(user=by, action="resource.add", obj_type="dataset", obj_id=dataset.pk,
+                why=f"{by} may not add resources to {dataset.name}")
+    if bool(url) == bool(upload):
+        raise ValidationError(_("Give either a file or a link."))
+    with transaction.atomic():
+        resource = Resource(dataset=dataset, url=url.strip(), description=description.strip(),
+                            position=dataset.resources.count())
+        if upload is not None:
+            checked = check_upload(upload, max_bytes=max_upload_bytes(), allowed=RESOURCE_TYPES)
+            _check_claim(upload.name, checked.content_type)
+            resource.original_name = upload.name[:255]
+            resource.media_type, resource.size, resource.sha256 = (
+                checked.content_type, checked.size, checked.sha256)
+            suffix = PurePath(upload.name).suffix.lstrip(".").upper()
+            resource.format = (format or suffix or _FORMATS.get(checked.content_type, "")).upper()[:20]
+            resource.file.save(upload.name, upload, save=False)
+        else:
+            resource.format = (format or PurePath(url.split("?")[0]).suffix.lstrip(".")).upper()[:20]
+        resource.title = title.strip() or (upload.name if upload is not None else url)[:300]
+        resource.full_clean()
+        resource.save()
+        Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
+        dataset.refresh_from_db(fields=["modified"])
+        dataset_reindex(dataset)
+        audit_record(action="resource.add", obj_type="dataset", obj_id=dataset.pk, actor=by, summary=resource.title,
+                     data={"resource": str(resource.pk), "sha256": resource.sha256, "url": resource.url})
+        return resource
+
+
+def data_request_create(*, by, institution: Institution, title: str, description: str) -> DataRequest:
+    if not rules.has_perm("catalog.request_data", by):
+        raise PermissionDenied(_("Sign in to request data."))
+    with transaction.atomic():
+        request = DataRequest(institution=institution, title=title.strip(), description=description.strip(),
+                              requester=by, requester_name=by.get_username())
+        request.full_clean()
+        request.save()
+        audit_record(action="data_request.create", obj_type="data_request", obj_id=request.pk, actor=by,
+                     summary=request.title, data={"institution": institution.acronym})
+        return request
+
+
+def data_request_support(*, request: DataRequest, by) -> bool:
+    """Add the user's support; return False when they already supported it."""
+    if not rules.has_perm("catalog.request_data", by):
+        raise PermissionDenied(_("Sign in to support a request."))
+    with transaction.atomic():
+        _support, created = DataRequestSupport.objects.get_or_create(request=request, user=by)
+        if created:
+            audit_record(action="data_request.support", obj_type="data_request", obj_id=request.pk, actor=by)
+        return created
+
+
+def data_request_mark_priority(*, request: DataRequest, by, priority: bool) -> DataRequest:
+    """The Users Committee marks (or unmarks) a request as a priority."""
+    if not rules.has_perm("catalog.mark_priority", by):
+        _refuse(user=by, action="data_request.priority", obj_type="data_request", obj_id=request.pk,
+                why=f"{by} may not set the Users Committee's priorities")
+    with transaction.atomic():
+        request.priority = priority
+        request.save(update_fields=["priority"])
+        audit_record(action="data_request.priority", obj_type="data_request", obj_id=request.pk, actor=by,
+                     summary="priority" if priority else "not a priority")
+        return request
+
+
+def data_request_answer(*, request: DataRequest, by, status: str, answer: str = "",
+                        planned_for: dt.date | None = None, published_url: str = "",
+                        dataset: Dataset | None = None) -> DataRequest:
+    """The institution answers: planned (with a date), published (with a link or dataset) or refused (why)."""
+    if not rules.has_perm("catalog.answer_request", by, request):
+        _refuse(user=by, action="data_request.answer", obj_type="data_request", obj_id=request.pk,
+                why=f"{by} may not answer for {request.institution.acronym}")
+    if status not in {DataRequest.Status.PLANNED, DataRequest.Status.PUBLISHED, DataRequest.Status.REFUSED}:
+        raise ValidationError({"status": _("Choose planned, published or refused.")})
+    with transaction.atomic():
+        request.status, request.answer = status, answer.strip()
+        request.planned_for = planned_for if status == DataRequest.Status.PLANNED else None
+        request.published_url = published_url.strip() if status == DataRequest.Status.PUBLISHED else ""
+        request.dataset = dataset if status == DataRequest.Status.PUBLISHED else None
+        request.answered_at = timezone.now()
+        request.full_clean()
+        request.save()
+        audit_record(action="data_request.answer", obj_type="data_request", obj_id=request.pk, actor=by,
+                     summary=status, data={"planned_for": planned_for.isoformat() if planned_for else None,
+                                           "published_url": request.published_url})
+        return request
+
+
+def catalog_publish_self(*, by=None, site_url: str) -> list[Dataset]:
+    """Publish the platform's own data as datasets of the Commission (GAE): each plan (commitments, milestones,
+    progress) and the data requests, with the exports as resources and their data dictionaries. Run again, it
+    updates them in place (resources matched by link), so it can run on a schedule."""
+    from apertura.plans.models import Plan
+
+    from .dictionaries import plan_resources, request_resources
+
+    if by is not None and not rules.has_perm("catalog.publish_self", by):
+        _refuse(user=by, action="catalog.publish_self", obj_type="catalog", obj_id="self",
+                why=f"{by} may not publish the platform's own data")
+    commission = Institution.objects.filter(acronym="GAE").first()
+    if commission is None:
+        raise ValidationError(_("The Commission (GAE) is not among the institutions; import the plan first."))
+    base = site_url.rstrip("/")
+    specs = [{
+        "name": f"plan-de-accion-{plan.slug}", "title": f"Plan de Acción Nacional de Gobierno Abierto {plan.slug}",
+        "description": (f"{plan.title}: compromisos, hitos, instituciones responsables y avance reportado y "
+                        f"validado, tal como se publican en {base}{plan.get_absolute_url()}. Se actualiza con "
+                        "cada cambio en la plataforma."),
+        "tags": ["gobierno abierto", "OGP", "plan de acción", "compromisos", "hitos"],
+        "themes": ["gobierno-abierto", "gove"], "resources": plan_resources(plan.slug),
+        "temporal": (plan.start.isoformat(), plan.end.isoformat()),
+        "commitments": list(plan.commitments.all()),
+    } for plan in Plan.objects.order_by("number")]
+    specs.append({
+        "name": "solicitudes-de-datos", "title": "Solicitudes de datos abiertos",
+        "description": "Los datos que la ciudadanía pide a las instituciones, sus apoyos, las respuestas y tiempos.",
+        "tags": ["datos abiertos", "solicitudes"], "themes": ["gobierno-abierto", "transparencia"],
+        "resources": request_resources(), "temporal": (None, None), "commitments": [],
+    })
+    with transaction.atomic():
+        return [_publish_spec(spec, commission=commission, base=base, by=by) for spec in specs]
+
+
+def _publish_spec(spec: dict, *, commission: Institution, base: str, by) -> Dataset:
+    dataset = Dataset.objects.filter(name=spec["name"]).first() or Dataset(name=spec["name"], publisher=commission)
+    created = dataset._state.adding
+    related = _apply(dataset, {
+        "title": spec["title"], "description": spec["description"], "license": "CC-BY-4.0", "state": "published",
+        "frequency": "CONT", "temporal_start": spec["temporal"][0], "temporal_end": spec["temporal"][1],
+        "spatial": [], "legal_basis": "Decreto 57-2008 art. 10", "tags": spec["tags"], "themes": spec["themes"],
+        "commitments": spec["commitments"]})
+    dataset.publisher, dataset.modified = commission, timezone.now()
+    dataset.full_clean()
+    dataset.save()
+    _set_related(dataset, related)
+    for position, item in enumerate(spec["resources"]):
+        resource = dataset.resources.filter(url=base + item["path"]).first() or Resource(
+            dataset=dataset, url=base + item["path"])
+        resource.title, resource.format, resource.description = item["title"], item["format"], item["description"]
+        resource.position, resource.modified = position, timezone.now()
+        resource.full_clean()
+        resource.save()
+    dataset_reindex(dataset)
+    audit_record(action="dataset.publish_self", obj_type="dataset", obj_id=dataset.pk, actor=by,
+                 actor_label="" if by is not None else "apertura catalog publish-self", summary=dataset.name,
+                 data={"created": created, "resources": len(spec["resources"])})
+    return dataset
+
+
+def _token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_create(*, by, name: str) -> tuple[ApiToken, str]:
+    """A new API key for `by`; returns the token and the key, which is never stored and shown only now."""
+    if not rules.has_perm("catalog.publish", by):
+        _refuse(user=by, action="api_token.create", obj_type="user", obj_id=by.pk,
+                why=f"{by} does not publish datasets and needs no API token")
+    raw = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=by, name=name.strip()[:100] or "API", digest=_token_digest(raw),
+                                        prefix=raw[:8])
+        audit_record(action="api_token.create", obj_type="user", obj_id=by.pk, actor=by, summary=token.name,
+                     data={"token": token.pk, "prefix": token.prefix})
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken, by) -> None:
+    if token.user_id != by.pk and not rules.has_perm("accounts.manage_users", by):
+        raise PermissionDenied(_("This token is not yours."))
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk, revoked__isnull=True).update(revoked=timezone.now())
+        audit_record(action="api_token.revoke", obj_type="user", obj_id=token.user_id, actor=by, summary=token.name,
+                     data={"token": token.pk})
+
+
+def api_token_user(raw: str):
+    """The active user a key belongs to, or None; records when the key was last used."""
+    if not raw:
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=_token_digest(raw.strip()),
+                                                           revoked__isnull=True).first()
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
+    return token.user

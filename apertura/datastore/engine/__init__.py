@@ -1,0 +1,1 @@
+"""The datastore engine: pure functions over files and DuckDB, with no models (services.py adds those)."""

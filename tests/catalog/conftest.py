@@ -1,0 +1,68 @@
+import pytest
+
+from apertura.institutions.models import Institution
+
+
+@pytest.fixture(autouse=True)
+def _registers(db):
+    """The seeded licenses and themes (a transactional test's flush removes what the migration wrote)."""
+    from apertura.catalog.registers import seed
+
+    seed()
+
+
+@pytest.fixture
+def institutions(db):
+    ine = Institution.objects.create(acronym="INE", slug="ine", name_es="Instituto Nacional de Estadística",
+                                     name_en="National Statistics Institute", kind="public_entity")
+    mineduc = Institution.objects.create(acronym="MINEDUC", slug="mineduc", name_es="Ministerio de Educación",
+                                         name_en="Ministry of Education", kind="public_entity")
+    return {"INE": ine, "MINEDUC": mineduc}
+
+
+@pytest.fixture
+def admin_user(make_user, institutions):
+    return make_user("administrator")
+
+
+@pytest.fixture
+def ine_editor(make_user, institutions):
+    return make_user("editor", "INE")
+
+
+@pytest.fixture
+def make_dataset(admin_user, institutions):
+    """make_dataset("escuelas", "MINEDUC", title=…, tags=[…], state="published")."""
+    from apertura.catalog.services import dataset_create
+
+    def make(name, acronym="INE", **values):
+        values.setdefault("title", name.replace("-", " ").title())
+        values.setdefault("description", f"Description of {name}.")
+        values.setdefault("license", "CC-BY-4.0")
+        values.setdefault("state", "published")
+        return dataset_create(by=admin_user, publisher=institutions[acronym], name=name, **values)
+
+    return make
+
+
+@pytest.fixture
+def small_catalog(make_dataset, admin_user):
+    """Three published datasets and a draft, with resources: what search, the API and DCAT tests read."""
+    from apertura.catalog.services import resource_add
+
+    census = make_dataset(
+        "censo-poblacion-2018", title="Censo de población 2018", description="Población por municipio, **XII** censo.",
+        tags=["población", "censo"], themes=["soci"], spatial=["0101", "16"], temporal_start="2018",
+        temporal_end="2018-07", frequency="IRREG", legal_basis="Decreto 57-2008 art. 10 num. 4",
+        contact_name="INE datos", contact_email="datos@ine.gob.gt")
+    resource_add(dataset=census, by=admin_user, title="Tabla CSV", url="https://example.org/censo.csv")
+    schools = make_dataset(
+        "escuelas", "MINEDUC", title="Establecimientos educativos", description="Escuelas públicas y privadas.",
+        tags=["educación", "escuelas"], themes=["educ"], spatial=["01"], license="CC0-1.0")
+    resource_add(dataset=schools, by=admin_user, title="Listado", url="https://example.org/escuelas.json",
+                 format="JSON")
+    budget = make_dataset("presupuesto-educacion", "MINEDUC", title="Presupuesto de educación",
+                          description="Ejecución presupuestaria del ministerio de educación.",
+                          tags=["presupuesto"], themes=["econ", "educ"], license="other-closed")
+    draft = make_dataset("borrador", state="draft", title="Borrador secreto")
+    return {"census": census, "schools": schools, "budget": budget, "draft": draft}
