@@ -66,3 +66,12 @@ def small_catalog(make_dataset, admin_user):
                           tags=["presupuesto"], themes=["econ", "educ"], license="other-closed")
     draft = make_dataset("borrador", state="draft", title="Borrador secreto")
     return {"census": census, "schools": schools, "budget": budget, "draft": draft}
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """These tests read the messages services raise, which follow the active language (Spanish by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -41,3 +41,12 @@ def published(db, write):
         return published_table(key)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """These tests read the messages services raise, which follow the active language (Spanish by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
