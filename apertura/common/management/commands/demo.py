@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Set up the embedded database, load the curated action plans, and serve the platform."
+    help = "Set up the embedded database, load the curated action plans, publish them as datasets, and serve."
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default="127.0.0.1:8000")
@@ -15,5 +15,7 @@ class Command(BaseCommand):
         self.stdout.write("Database ready.")
         for path in settings.APERTURA_PLAN_FILES:
             call_command("plan", "import", str(path), stdout=self.stdout)
+        # The plans are open data too: the Commission's datasets point at their exports.
+        call_command("catalog", "publish-self", stdout=self.stdout)
         if not no_serve:
             call_command("serve", bind=bind)
