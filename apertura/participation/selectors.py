@@ -3,7 +3,8 @@
 from collections import Counter
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from apertura.notifications.models import Follow, Notification
 
@@ -14,10 +15,18 @@ from .models import (
 )
 
 
+def _support_count():
+    # A correlated count, not Count("supports"): that one groups every proposal of the plan by all its
+    # selected columns (long texts included) before a page of 50 is taken.
+    supports = (Support.objects.filter(proposal=OuterRef("pk")).order_by().values("proposal")
+                .annotate(n=Count("*")).values("n"))
+    return Coalesce(Subquery(supports), 0)
+
+
 def proposal_list(*, plan, status: str = "", theme: str = "", department: str = ""):
     queryset = (Proposal.objects.filter(plan=plan)
                 .select_related("plan", "author", "theme", "institution", "commitment", "milestone")
-                .annotate(support_count=Count("supports")).order_by("-created_at", "-id"))
+                .annotate(support_count=_support_count()).order_by("-created_at", "-id"))
     if status in ProposalStatus.values:
         queryset = queryset.filter(status=status)
     if theme:
@@ -30,7 +39,7 @@ def proposal_list(*, plan, status: str = "", theme: str = "", department: str = 
 def proposal_get(*, pk: int) -> Proposal:
     return (Proposal.objects.select_related("plan", "author", "theme", "institution", "commitment__plan",
                                             "milestone__commitment__plan", "merged_into", "responded_by")
-            .prefetch_related("events").annotate(support_count=Count("supports")).get(pk=pk))
+            .prefetch_related("events").annotate(support_count=_support_count()).get(pk=pk))
 
 
 def proposal_supported_by(*, proposal, user) -> bool:
@@ -111,11 +120,12 @@ def consultation_list():
     return Consultation.objects.select_related("plan").annotate(comment_count=Count("sections__comments"))
 
 
-def consultation_get(*, slug: str) -> Consultation:
-    comments = ConsultationComment.objects.select_related("author", "response")
-    return (Consultation.objects.select_related("plan")
-            .prefetch_related(Prefetch("sections__comments", queryset=comments), "responses")
-            .get(slug=slug))
+def consultation_get(*, slug: str, with_comments: bool = True) -> Consultation:
+    queryset = Consultation.objects.select_related("plan")
+    if with_comments:
+        comments = ConsultationComment.objects.select_related("author", "response")
+        queryset = queryset.prefetch_related(Prefetch("sections__comments", queryset=comments), "responses")
+    return queryset.get(slug=slug)
 
 
 def consultation_comments(*, consultation):

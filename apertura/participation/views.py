@@ -263,9 +263,9 @@ def account_delete(request):
 
 # Consultations -------------------------------------------------------------------------------------------
 
-def _consultation_or_404(slug: str) -> Consultation:
+def _consultation_or_404(slug: str, *, with_comments: bool = True) -> Consultation:
     try:
-        return selectors.consultation_get(slug=slug)
+        return selectors.consultation_get(slug=slug, with_comments=with_comments)
     except Consultation.DoesNotExist:
         raise Http404(_("There is no consultation «%(slug)s».") % {"slug": slug}) from None
 
@@ -381,7 +381,7 @@ REPORT_COLUMNS = ["comment", "section_order", "section", "author", "comment_text
 
 
 def consultation_report(request, slug):
-    consultation = _consultation_or_404(slug)
+    consultation = _consultation_or_404(slug, with_comments=False)  # read below, once, in order
     comments = list(selectors.consultation_comments(consultation=consultation))
     fmt = requested_format(request)
     rows = [[c.pk, c.section.order, c.section.title, c.author_name, "" if c.hidden else c.text, c.created_at,
