@@ -10,30 +10,13 @@ data shows up here before it shows up in production.
 """
 
 import datetime as dt
-import os
 import shutil
-import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PLAN_FILE = ROOT / "data" / "plans" / "gt-2021-2023.yaml"
-DATA_DIR = tempfile.mkdtemp(prefix="apertura-bench-", dir="/tmp")
-os.environ.update(DJANGO_SETTINGS_MODULE="apertura.settings", APERTURA_DATA_DIR=DATA_DIR,
-                  APERTURA_ALLOWED_HOSTS="testserver")
-os.environ.pop("DATABASE_URL", None)  # always the embedded SQLite: the figures compare runs, not servers
-sys.path.insert(0, str(ROOT))
+from _harness import DATA_DIR, import_plan, measure, table  # noqa: I001 - configures Django first
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.db import transaction  # noqa: E402
 
 BASELINE, LOADED = 10, 10_000  # proposals, and comments on the consultation
 PARTICIPANTS, SECTIONS = 200, 8
@@ -53,42 +36,8 @@ PAGES = [
 ]
 
 
-def import_plan():
-    from apertura.plans.formats.plan_file import read_plan_file
-    from apertura.plans.services import plan_import
-
-    call_command("migrate", verbosity=0)
-    plan_import(data=read_plan_file(PLAN_FILE), source=PLAN_FILE.name)
 
 
-def warm_up():
-    """One request per page before the baseline: the process's first-use costs stay out of its figures."""
-    client = Client()
-    for _name, url in PAGES:
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-
-
-def measure() -> dict:
-    client = Client()
-    figures = {}
-    for name, url in PAGES:
-        # The warm-up request is the one whose queries are counted: a loaded consultation page takes seconds.
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-        query_count = len(queries)  # now: the next request clears the connection's query log
-        times = []
-        started = time.perf_counter()
-        while len(times) < REQUESTS and (len(times) < MIN_REQUESTS or time.perf_counter() - started < PAGE_BUDGET_S):
-            begin = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - begin) * 1000)
-        times.sort()
-        figures[name] = {"n": len(times), "p50": statistics.median(times),
-                         "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
-                         "queries": query_count, "bytes": len(response.content)}
-    return figures
 
 
 def setup_people_and_consultation():
@@ -197,18 +146,6 @@ def add_comments(start: int, stop: int):
     ConsultationComment.objects.bulk_create(comments, batch_size=500)
 
 
-def table(before: dict, after: dict) -> str:
-    lines = [f"{'page':<26} {'data':<26} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'bytes':>11}",
-             "-" * 95]
-    for name, _url in PAGES:
-        b, a = before[name], after[name]
-        lines.append(f"{name:<26} {f'{BASELINE} each (baseline)':<26} {b['n']:>3} {b['p50']:>8.1f} {b['p95']:>8.1f} "
-                     f"{b['queries']:>8} {b['bytes']:>11,}")
-        lines.append(f"{'':<26} {f'{LOADED:,} proposals/comments':<26} {a['n']:>3} {a['p50']:>8.1f} "
-                     f"{a['p95']:>8.1f} {a['queries']:>8} {a['bytes']:>11,}")
-        lines.append(f"{'':<26} {'growth':<26} {'':>3} {a['p50'] / b['p50']:>7.1f}x {a['p95'] / b['p95']:>7.1f}x "
-                     f"{a['queries'] - b['queries']:>+8} {a['bytes'] / b['bytes']:>10.1f}x")
-    return "\n".join(lines)
 
 
 def main():
@@ -226,8 +163,9 @@ def main():
             add_proposals(0, BASELINE)
             add_comments(0, BASELINE)
         step("measuring the baseline")
-        warm_up()
-        before = measure()
+        # One request per page first: the process's first-use costs stay out of the baseline.
+        measure(PAGES, requests=1, budget_s=0, min_requests=1)
+        before = measure(PAGES, requests=REQUESTS, budget_s=PAGE_BUDGET_S, min_requests=MIN_REQUESTS)
         step(f"growing both to {LOADED:,}")
         seeding = time.perf_counter()
         with transaction.atomic():
@@ -235,7 +173,7 @@ def main():
             add_comments(BASELINE, LOADED)
         seeded = time.perf_counter()
         step("measuring the pages again")
-        after = measure()
+        after = measure(PAGES, requests=REQUESTS, budget_s=PAGE_BUDGET_S, min_requests=MIN_REQUESTS)
         from apertura.participation.models import ConsultationComment, Proposal, Support
 
         print(f"\nParticipation pages on SQLite, Django test client, anonymous: up to {REQUESTS} requests per page "
@@ -244,7 +182,8 @@ def main():
         print(f"Loaded: {Proposal.objects.count():,} proposals with {Support.objects.count():,} supports; "
               f"{ConsultationComment.objects.count():,} comments over {SECTIONS} sections of one consultation.")
         print("queries: one request counted with CaptureQueriesContext; bytes: the response body.\n")
-        print(table(before, after))
+        print(table(PAGES, before, after, baseline=f"{BASELINE} each (baseline)",
+                    loaded=f"{LOADED:,} proposals/comments"))
         print(f"\ndata generated in {seeded - seeding:.1f} s; whole run {time.perf_counter() - began:.1f} s")
     finally:
         shutil.rmtree(DATA_DIR, ignore_errors=True)

@@ -9,30 +9,13 @@ whose query count follows the data shows up here before it shows up in productio
 """
 
 import datetime as dt
-import os
 import shutil
-import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PLAN_FILE = ROOT / "data" / "plans" / "gt-2021-2023.yaml"
-DATA_DIR = tempfile.mkdtemp(prefix="apertura-bench-", dir="/tmp")
-os.environ.update(DJANGO_SETTINGS_MODULE="apertura.settings", APERTURA_DATA_DIR=DATA_DIR,
-                  APERTURA_ALLOWED_HOSTS="testserver")
-os.environ.pop("DATABASE_URL", None)  # always the embedded SQLite: the figures compare runs, not servers
-sys.path.insert(0, str(ROOT))
+from _harness import DATA_DIR, import_plan, measure, table  # noqa: I001 - configures Django first
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.db import transaction  # noqa: E402
 
 REPORTS, HISTORY = 1_000, 10_000
 REQUESTS, WARM_UP, PAGE_BUDGET_S, MIN_REQUESTS = 50, 1, 10.0, 5  # a slow page stops early: the run stays short
@@ -44,35 +27,8 @@ PAGES = [
 ]
 
 
-def import_plan():
-    from apertura.plans.formats.plan_file import read_plan_file
-    from apertura.plans.services import plan_import
-
-    call_command("migrate", verbosity=0)
-    plan_import(data=read_plan_file(PLAN_FILE), source=PLAN_FILE.name)
 
 
-def measure() -> dict:
-    client = Client()
-    figures = {}
-    for name, url in PAGES:
-        for _ in range(WARM_UP):
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-        with CaptureQueriesContext(connection) as queries:
-            client.get(url)
-        query_count = len(queries)  # now: the next request clears the connection's query log
-        times = []
-        started = time.perf_counter()
-        while len(times) < REQUESTS and (len(times) < MIN_REQUESTS or time.perf_counter() - started < PAGE_BUDGET_S):
-            begin = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - begin) * 1000)
-        times.sort()
-        figures[name] = {"n": len(times), "p50": statistics.median(times),
-                         "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
-                         "queries": query_count, "bytes": len(response.content)}
-    return figures
 
 
 def add_reports():
@@ -136,18 +92,6 @@ def add_history():
                                          for revision in revisions for row in rows], batch_size=500)
 
 
-def table(before: dict, after: dict) -> str:
-    lines = [f"{'page':<22} {'data':<28} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'bytes':>9}",
-             "-" * 91]
-    for name, _url in PAGES:
-        b, a = before[name], after[name]
-        lines.append(f"{name:<22} {'plan only (baseline)':<28} {b['n']:>3} {b['p50']:>8.1f} {b['p95']:>8.1f} "
-                     f"{b['queries']:>8} {b['bytes']:>9,}")
-        lines.append(f"{'':<22} {f'+{REPORTS:,} reports, +{HISTORY:,} hist.':<28} {a['n']:>3} {a['p50']:>8.1f} "
-                     f"{a['p95']:>8.1f} {a['queries']:>8} {a['bytes']:>9,}")
-        lines.append(f"{'':<22} {'growth':<28} {'':>3} {a['p50'] / b['p50']:>7.1f}x {a['p95'] / b['p95']:>7.1f}x "
-                     f"{a['queries'] - b['queries']:>+8} {a['bytes'] / b['bytes']:>8.1f}x")
-    return "\n".join(lines)
 
 
 def main():
@@ -160,7 +104,8 @@ def main():
         step("migrating and importing the 5th plan")
         import_plan()
         step("measuring the pages with the plan alone")
-        before = measure()
+        before = measure(PAGES, requests=REQUESTS, budget_s=PAGE_BUDGET_S, min_requests=MIN_REQUESTS,
+                         uncounted=WARM_UP)
         step(f"adding {REPORTS:,} reports with their verdicts and {HISTORY:,} history entries")
         seeding = time.perf_counter()
         with transaction.atomic():
@@ -168,11 +113,13 @@ def main():
             add_history()
         seeded = time.perf_counter()
         step("measuring the pages again")
-        after = measure()
+        after = measure(PAGES, requests=REQUESTS, budget_s=PAGE_BUDGET_S, min_requests=MIN_REQUESTS,
+                        uncounted=WARM_UP)
         print(f"\nPlan pages on SQLite, Django test client: up to {REQUESTS} requests per page after a warm-up "
               f"(at least {MIN_REQUESTS}, fewer than {REQUESTS} when a page takes over {PAGE_BUDGET_S:.0f} s).")
         print("queries: one request counted with CaptureQueriesContext; bytes: the response body.\n")
-        print(table(before, after))
+        print(table(PAGES, before, after, baseline="plan only (baseline)",
+                    loaded=f"+{REPORTS:,} reports, +{HISTORY:,} hist.", width=22))
         print(f"\ndata generated in {seeded - seeding:.1f} s; whole run {time.perf_counter() - began:.1f} s")
     finally:
         shutil.rmtree(DATA_DIR, ignore_errors=True)
