@@ -43,6 +43,20 @@ class Participant(models.Model):
         return public_name(self.user)
 
 
+class Contribution(models.Model):
+    """What participants write in public: moderated, checked for duplicates, signed with a display name only."""
+
+    fingerprint = models.CharField(max_length=64, editable=False, db_index=True)
+    hidden = models.BooleanField(_("hidden by moderation"), default=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def author_name(self) -> str:
+        return public_name(self.author)
+
+
 class ProposalStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     UNDER_REVIEW = "under_review", _("Under review")
@@ -54,7 +68,7 @@ class ProposalStatus(models.TextChoices):
 CLOSED_STATUSES = {ProposalStatus.INCORPORATED, ProposalStatus.MERGED, ProposalStatus.NOT_ADOPTED}
 
 
-class Proposal(models.Model):
+class Proposal(Contribution):
     """A participant's proposal for a plan. Closed only with a public, reasoned response."""
 
     plan = models.ForeignKey(Plan, verbose_name=_("action plan"), on_delete=models.CASCADE,
@@ -81,8 +95,6 @@ class Proposal(models.Model):
                                   on_delete=models.SET_NULL, related_name="proposals")
     merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="merged")
-    fingerprint = models.CharField(max_length=64, editable=False, db_index=True)
-    hidden = models.BooleanField(_("hidden by moderation"), default=False)
     created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -105,10 +117,6 @@ class Proposal(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in CLOSED_STATUSES
-
-    @property
-    def author_name(self) -> str:
-        return public_name(self.author)
 
     @property
     def department_name(self) -> str:
@@ -210,15 +218,13 @@ class ConsultationResponse(models.Model):
         verbose_name_plural = _("responses to comments")
 
 
-class ConsultationComment(models.Model):
+class ConsultationComment(Contribution):
     section = models.ForeignKey(ConsultationSection, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="consultation_comments")
     text = models.TextField(_("comment"), max_length=TEXT_MAX)
     response = models.ForeignKey(ConsultationResponse, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="comments")
-    fingerprint = models.CharField(max_length=64, editable=False, db_index=True)
-    hidden = models.BooleanField(_("hidden by moderation"), default=False)
     created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
 
     class Meta:
@@ -228,10 +234,6 @@ class ConsultationComment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
-
-    @property
-    def author_name(self) -> str:
-        return public_name(self.author)
 
 
 class ModerationStatus(models.TextChoices):
@@ -359,7 +361,7 @@ class MeetingDocument(models.Model):
         verbose_name_plural = _("meeting documents")
 
 
-class PlanComment(models.Model):
+class PlanComment(Contribution):
     """A comment on a commitment or a milestone; replies go one level deep."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="participant_comments")
@@ -369,8 +371,6 @@ class PlanComment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="plan_comments")
     text = models.TextField(_("comment"), max_length=TEXT_MAX)
-    fingerprint = models.CharField(max_length=64, editable=False, db_index=True)
-    hidden = models.BooleanField(_("hidden by moderation"), default=False)
     created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
 
     class Meta:
@@ -380,10 +380,6 @@ class PlanComment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
-
-    @property
-    def author_name(self) -> str:
-        return public_name(self.author)
 
     def get_absolute_url(self) -> str:
         if self.milestone_id:
