@@ -57,3 +57,11 @@ def label(code: str) -> str:
     if len(code) == 4:
         return f"{name} ({names().get(code[:2], code[:2])})"
     return name
+
+
+# (code, name) pairs for form choices, in INE order.
+DEPARTMENTS: tuple[tuple[str, str], ...] = tuple((d["code"], d["name"]) for d in departments())
+
+
+def department_name(code: str) -> str:
+    return names().get(code, "") if len(code) == 2 else ""

@@ -1,0 +1,1 @@
+"""Guatemala's geography: departments and municipalities by INE code, name matching, boundaries, SVG maps."""
