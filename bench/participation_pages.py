@@ -4,7 +4,9 @@ Imports the 5th plan into a throwaway SQLite database, adds 10 proposals (with s
 closed consultation with 10 comments, measures the proposal list, the inputs dashboard and the consultation's
 pages, then grows both to 10,000 (proposals, and comments on the same consultation) and measures them again.
 The table shows, for each page, latency, queries and bytes, so a page whose query count or weight follows the
-data shows up here before it shows up in production.
+data shows up here before it shows up in production. The consultation page shows one page of comments per
+section (also measured deep inside one section), the report one page of comments; both CSVs hold everything
+and are streamed, so the harness reads them inside the timing.
 
     .venv/bin/python bench/participation_pages.py      (or `make bench`, which runs every bench/*.py)
 """
@@ -31,7 +33,9 @@ PAGES = [
     ("proposals CSV (all)", f"{PROPOSALS}?format=csv"),
     ("inputs dashboard", "/participate/plans/2021-2023/inputs/"),
     ("consultation", CONSULTATION),
+    ("consultation, §3 page 60", f"{CONSULTATION}?section=3&page=60"),  # deep in one section (1,250 there)
     ("consultation report", f"{CONSULTATION}report/"),
+    ("consultation report p.100", f"{CONSULTATION}report/?page=100"),
     ("consultation report CSV", f"{CONSULTATION}report/?format=csv"),
 ]
 
@@ -75,7 +79,7 @@ def add_proposals(start: int, stop: int):
     from django.contrib.auth import get_user_model
 
     from apertura.institutions.models import Institution
-    from apertura.participation.geo import DEPARTMENTS
+    from apertura.geo.regions import DEPARTMENTS
     from apertura.participation.limits import fingerprint
     from apertura.participation.models import Proposal, ProposalStatus, Support
     from apertura.plans.models import Commitment, Plan

@@ -6,9 +6,10 @@ formula, so every exported text cell that starts that way is prefixed with an ap
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -19,17 +20,33 @@ def neutralise(value):
     return value
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence], *, size: int = 64 * 1024) -> Iterator[str]:
+    """The CSV in pieces of about `size` characters, so a large export is streamed, not built in memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if cell is None else neutralise(cell) for cell in row])
-    return buffer.getvalue()
+    for row in itertools.chain([header], (["" if cell is None else neutralise(cell) for cell in row]
+                                          for row in rows)):
+        writer.writerow(row)
+        if buffer.tell() >= size:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    return "".join(csv_chunks(header, rows))
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
     response = HttpResponse(csv_text(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def csv_streaming_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:
+    """Like csv_response, for exports that grow with the data: rows are read and sent as they come."""
+    response = StreamingHttpResponse(csv_chunks(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

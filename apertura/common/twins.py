@@ -3,9 +3,10 @@
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.utils import translation
 
-from .tabular import csv_response
+from .tabular import csv_response, csv_streaming_response
 
 FORMATS = {"json", "csv"}
 
@@ -25,6 +26,20 @@ def json_twin(data, *, filename: str | None = None) -> HttpResponse:
 
 def csv_twin(filename: str, header, rows) -> HttpResponse:
     response = csv_response(filename, header, rows)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def csv_stream_twin(filename: str, header, rows) -> StreamingHttpResponse:
+    """csv_twin for lists that grow with the data; rows (a lazy iterable) are read while the response is sent,
+    in the language of the request."""
+    language = translation.get_language()
+
+    def in_language():
+        with translation.override(language):
+            yield from rows
+
+    response = csv_streaming_response(filename, header, in_language())
     response["Access-Control-Allow-Origin"] = "*"
     return response
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from apertura.institutions.models import Institution
 from apertura.plans.models import Commitment, Milestone, Plan, Theme
 
-from .geo import DEPARTMENTS
+from apertura.geo.regions import DEPARTMENTS
 from .limits import HONEYPOT_FIELD
 from .models import RESPONSE_MAX, TEXT_MAX, TITLE_MAX, MeetingKind, Proposal, ProposalStatus
 
@@ -121,12 +121,15 @@ class ConsultationResponseForm(forms.Form):
     text = forms.CharField(label=_("Public, reasoned response"), max_length=RESPONSE_MAX,
                            widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, consultation, **kwargs):
+    def __init__(self, *args, consultation, among=None, **kwargs):
+        """`among`: only these comments (those on the page shown, or those ticked), not every unanswered one."""
         super().__init__(*args, **kwargs)
         from .models import ConsultationComment
 
-        self.fields["comments"].queryset = ConsultationComment.objects.filter(
-            section__consultation=consultation, response=None).select_related("section")
+        unanswered = ConsultationComment.objects.filter(section__consultation=consultation, response=None)
+        if among is not None:
+            unanswered = unanswered.filter(pk__in=among)
+        self.fields["comments"].queryset = unanswered.select_related("section")
         self.fields["comments"].label_from_instance = lambda c: f"#{c.pk} ({c.section.title[:40]}): {c.text[:80]}"
 
 
@@ -161,14 +164,27 @@ class ForumMemberForm(forms.Form):
     alternate_of = forms.ModelChoiceField(label=_("Alternate of"), queryset=None, required=False,
                                           empty_label=_("Not an alternate (a full member)"))
     since = forms.DateField(label=_("Member since"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Member until"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                            help_text=_("To end a membership, give its last day. Leave empty while it lasts."))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, member=None, **kwargs):
         super().__init__(*args, **kwargs)
         from .models import ForumMember
 
         self.fields["institution"].queryset = Institution.objects.order_by("acronym")
-        self.fields["alternate_of"].queryset = ForumMember.objects.filter(alternate_of=None).select_related(
-            "institution")
+        principals = ForumMember.objects.filter(alternate_of=None).select_related("institution")
+        self.fields["alternate_of"].queryset = principals.exclude(pk=member.pk) if member else principals
+
+
+class MeetingDocumentForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300, required=False)
+    file = forms.FileField(label=_("File"), required=False,
+                           help_text=_("PDF, images, office documents, CSV or plain text."))
+    url = forms.URLField(label=_("…or a link to it"), max_length=1_000, required=False, assume_scheme="https")
+
+
+class DocumentRemoveForm(forms.Form):
+    reason = forms.CharField(label=_("Why is it removed? (kept in the log)"), max_length=2_000)
 
 
 def _pipe_lines(text: str, *, field: str, need_both: bool) -> list[tuple[str, str]]:

@@ -8,18 +8,24 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-# Each limit can be set in the settings; these are the defaults.
+from apertura.settings.env import env_int
+
+# Each limit is read from the environment (PARTICIPATION_LIMIT_PER_ACCOUNT=20 …); a Django setting of the same
+# name wins over it, so tests and deployments that configure in Python still can. These are the defaults.
 DEFAULTS = {
     "PARTICIPATION_LIMIT_PER_ACCOUNT": 10,   # submissions per account per window
     "PARTICIPATION_LIMIT_PER_ADDRESS": 30,   # submissions per IP address per window
     "PARTICIPATION_LIMIT_WINDOW": 3600,      # seconds
     "PARTICIPATION_DUPLICATE_HOURS": 24,     # the same text from the same person within this is refused
     "PARTICIPATION_REPORTS_TO_HIDE": 3,      # reports by different people before an item is hidden
+    "PARTICIPATION_DOCUMENT_MAX_MB": 25,     # largest forum meeting document uploaded
 }
 
 
 def limit(name: str) -> int:
-    return int(getattr(settings, name, DEFAULTS[name]))
+    if hasattr(settings, name):
+        return int(getattr(settings, name))
+    return env_int(name, DEFAULTS[name])
 
 
 def client_address(request) -> str:

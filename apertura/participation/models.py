@@ -1,17 +1,21 @@
 """Participants, proposals and their supports: the co-creation records of a plan."""
 
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apertura.institutions.models import Institution
 from apertura.plans.models import Commitment, Milestone, Plan, Theme
 
-from .geo import DEPARTMENTS, department_name
+from apertura.geo.regions import DEPARTMENTS, department_name
 
 TITLE_MAX = 200
 TEXT_MAX = 5_000
@@ -105,6 +109,8 @@ class Proposal(Contribution):
                 condition=~models.Q(status__in=sorted(s.value for s in CLOSED_STATUSES)) | ~models.Q(response=""),
                 name="proposal_closed_has_response"),
         ]
+        # A plan's newest proposals are read from the index, not by sorting every proposal of the plan.
+        indexes = [models.Index(fields=["plan", "created_at", "id"], name="proposal_plan_newest")]
         verbose_name = _("proposal")
         verbose_name_plural = _("proposals")
 
@@ -229,11 +235,18 @@ class ConsultationComment(Contribution):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # Comments are numbered and paged per section in this order.
+        indexes = [models.Index(fields=["section", "created_at", "id"], name="comment_section_order")]
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    def get_absolute_url(self) -> str:
+        """A permalink that stays valid as comments come in: it redirects to the page of the section that
+        shows the comment."""
+        return reverse("participation:consultation_comment_link", args=[self.section.consultation.slug, self.pk])
 
 
 class ModerationStatus(models.TextChoices):
@@ -350,15 +363,37 @@ class MeetingDecision(models.Model):
         verbose_name_plural = _("decisions")
 
 
+def _meeting_document_path(instance, filename: str) -> str:
+    # Stored under a random name: the original name is kept as data, never trusted as a path.
+    return f"forum/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:10]}"
+
+
 class MeetingDocument(models.Model):
+    """A document of a forum meeting: a link to it, or a file uploaded here (checked, served as a download)."""
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("title"), max_length=300)
-    url = models.URLField(_("link"), max_length=1_000)
+    url = models.URLField(_("link"), max_length=1_000, blank=True)
+    file = models.FileField(_("file"), upload_to=_meeting_document_path, blank=True)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(_("file type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("meeting document")
         verbose_name_plural = _("meeting documents")
+        constraints = [models.CheckConstraint(
+            condition=(models.Q(url="") & ~models.Q(file="")) | (~models.Q(url="") & models.Q(file="")),
+            name="meeting_document_file_xor_link")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def public_url(self) -> str:
+        return reverse("participation:meeting_document", args=[self.pk]) if self.file else self.url
 
 
 class PlanComment(Contribution):

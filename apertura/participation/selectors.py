@@ -3,12 +3,12 @@
 from collections import Counter
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from apertura.notifications.models import Follow, Notification
 
-from .geo import DEPARTMENTS
+from apertura.geo.regions import DEPARTMENTS
 from .models import (
     CLOSED_STATUSES, Consultation, ConsultationComment, Flag, ForumMember, Meeting, ModerationCase, ModerationStatus,
     PageFeedback, Participant, PlanComment, Proposal, ProposalStatus, Support,
@@ -120,12 +120,58 @@ def consultation_list():
     return Consultation.objects.select_related("plan").annotate(comment_count=Count("sections__comments"))
 
 
-def consultation_get(*, slug: str, with_comments: bool = True) -> Consultation:
-    queryset = Consultation.objects.select_related("plan")
-    if with_comments:
-        comments = ConsultationComment.objects.select_related("author", "response")
-        queryset = queryset.prefetch_related(Prefetch("sections__comments", queryset=comments), "responses")
-    return queryset.get(slug=slug)
+def consultation_get(*, slug: str) -> Consultation:
+    return Consultation.objects.select_related("plan").get(slug=slug)
+
+
+COMMENTS_PER_PAGE = 10
+"""Comments shown per section and page of a consultation: the page stays light however many come in."""
+
+
+def _numbered(consultation):
+    """The consultation's comments with their 1-based `position` in their section, oldest first. Numbered over
+    ids only: the texts are read afterwards, for the few comments shown."""
+    position = Window(RowNumber(), partition_by=[F("section_id")], order_by=[F("created_at").asc(), F("id").asc()])
+    return ConsultationComment.objects.filter(section__consultation=consultation).annotate(position=position)
+
+
+def consultation_sections(*, consultation, section: int | None = None, page: int = 1) -> list:
+    """The sections, each with `comment_count`, `page_count`, `page_number` and `page_comments`: page `page`
+    of the section numbered `section`, the first page of the others. Three or four queries however many
+    comments there are."""
+    sections = list(consultation.sections.annotate(comment_count=Count("comments")).order_by("order"))
+    per_page = COMMENTS_PER_PAGE
+    for item in sections:
+        item.page_count = max(1, -(-item.comment_count // per_page))
+        item.page_number = min(max(page, 1), item.page_count) if item.order == section else 1
+        item.page_comments = []
+    first_pages = _numbered(consultation).filter(position__lte=per_page)
+    chosen = next((item for item in sections if item.order == section and item.page_number > 1), None)
+    if chosen is not None:
+        offset = (chosen.page_number - 1) * per_page
+        first_pages = first_pages.exclude(section=chosen)
+    positions = dict(first_pages.values_list("pk", "position"))
+    if chosen is not None:
+        positions |= dict(_numbered(consultation).filter(section=chosen, position__gt=offset,
+                                                         position__lte=offset + per_page).values_list("pk", "position"))
+    by_id = {item.pk: item for item in sections}
+    for comment in (ConsultationComment.objects.filter(pk__in=positions).select_related("author", "response")
+                    .order_by("created_at", "id")):
+        comment.position = positions[comment.pk]
+        by_id[comment.section_id].page_comments.append(comment)
+    return sections
+
+
+def consultation_comment_page(*, comment) -> int:
+    """The page of its section that shows `comment`."""
+    before = ConsultationComment.objects.filter(section_id=comment.section_id).filter(
+        Q(created_at__lt=comment.created_at) | Q(created_at=comment.created_at, id__lt=comment.pk)).count()
+    return before // COMMENTS_PER_PAGE + 1
+
+
+def consultation_comment_counts(*, consultation) -> dict:
+    return ConsultationComment.objects.filter(section__consultation=consultation).aggregate(
+        total=Count("id"), answered=Count("id", filter=Q(response__isnull=False)))
 
 
 def consultation_comments(*, consultation):
@@ -134,11 +180,7 @@ def consultation_comments(*, consultation):
 
 
 def _in_place_url(item) -> str:
-    if item is None:
-        return ""
-    if isinstance(item, ConsultationComment):
-        return f"{item.section.consultation.get_absolute_url()}#comment-{item.pk}"
-    return item.get_absolute_url()
+    return "" if item is None else item.get_absolute_url()
 
 
 def moderation_queue(*, decided: bool = False):

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from apertura.audit.services import audit_record
+from apertura.common.uploads import check_upload
 from apertura.notifications.models import Follow, Notification
 from apertura.notifications.services import announce_change, follow_set, notify
 
@@ -392,8 +394,7 @@ def forum_member_add(*, by, name: str, institution, since, alternate_of: ForumMe
     member = ForumMember(name=(name or "").strip(), institution=institution, since=since, until=until,
                          alternate_of=alternate_of)
     member.full_clean()
-    if alternate_of is not None and alternate_of.institution_id != institution.pk:
-        raise ValidationError({"alternate_of": [_("An alternate represents the same institution.")]})
+    _check_seat(member)
     with transaction.atomic():
         member.save()
         audit_record(action="forum.member_add", obj_type="forum_member", obj_id=member.pk, actor=by,
@@ -404,11 +405,64 @@ def forum_member_add(*, by, name: str, institution, since, alternate_of: ForumMe
     return member
 
 
+def _check_seat(member: ForumMember) -> None:
+    """The rules of a seat: an alternate stands in for a full member of the same institution, and a membership
+    ends after it starts."""
+    problems = {}
+    principal = member.alternate_of
+    if principal is not None:
+        if principal.pk == member.pk or principal.alternate_of_id is not None:
+            problems["alternate_of"] = [_("An alternate stands in for a full member, not for another alternate.")]
+        elif principal.institution_id != member.institution_id:
+            problems["alternate_of"] = [_("An alternate represents the same institution.")]
+        elif member.pk and member.alternates.exists():
+            problems["alternate_of"] = [_("This member has alternates of their own, so cannot be an alternate.")]
+    if member.pk and member.alternates.exclude(institution_id=member.institution_id).exists():
+        problems["institution"] = [_("This member's alternates represent another institution: change theirs "
+                                     "first, or end their seats.")]
+    if member.until is not None and member.until < member.since:
+        problems["until"] = [_("A membership ends after it starts.")]
+    if problems:
+        raise ValidationError(problems)
+
+
+def _seat_data(member: ForumMember) -> dict:
+    return {"name": member.name, "institution": member.institution.acronym, "since": str(member.since),
+            "until": str(member.until) if member.until else None, "alternate_of": member.alternate_of_id}
+
+
+def forum_member_update(*, by, member: ForumMember, name: str, institution, since, until=None,
+                        alternate_of: ForumMember | None = None) -> ForumMember:
+    """Correct or change a seat (name, institution, alternate, dates). Ending a full member's membership ends
+    that of their alternates still seated after it, on the same date."""
+    _require("participation.manage_forum", by, message=_("Only administrators keep the forum's records."))
+    with transaction.atomic():
+        member = ForumMember.objects.select_for_update().select_related("institution").get(pk=member.pk)
+        before = _seat_data(member)
+        member.name, member.institution, member.since = (name or "").strip(), institution, since
+        member.until, member.alternate_of = until, alternate_of
+        member.full_clean()
+        _check_seat(member)
+        member.save()
+        ended = []
+        if until is not None:
+            for alternate in member.alternates.filter(Q(until=None) | Q(until__gt=until)):
+                alternate.until = until
+                alternate.save(update_fields=["until"])
+                ended.append(alternate.pk)
+        audit_record(action="forum.member_update", obj_type="forum_member", obj_id=member.pk, actor=by,
+                     summary=f"Forum seat of {member.name} ({institution.acronym}) updated"
+                             + (f"; membership ends {until}" if until else ""),
+                     data={"before": before, "after": _seat_data(member), "alternates_ended": ended})
+    return member
+
+
 def meeting_record(*, by, date, kind: str, agenda: str, place: str = "", link: str = "", minutes: str = "",
                    attendees=(), decisions=(), documents=(), plan=None, meeting: Meeting | None = None) -> Meeting:
-    """Record a forum meeting with its attendance, decisions (text, owner) and documents (title, link); given
-    `meeting`, update it (minutes usually come after the meeting), replacing its attendance, decisions and
-    documents with those given."""
+    """Record a forum meeting with its attendance, decisions (text, owner) and linked documents (title, link);
+    given `meeting`, update it (minutes usually come after the meeting), replacing its attendance, decisions and
+    linked documents with those given. Uploaded documents stay: they come and go with meeting_document_add
+    and meeting_document_remove."""
     _require("participation.manage_forum", by, message=_("Only administrators keep the forum's records."))
     creating = meeting is None
     if creating:
@@ -427,7 +481,7 @@ def meeting_record(*, by, date, kind: str, agenda: str, place: str = "", link: s
         meeting.save()
         meeting.attendees.set(attendees)
         meeting.decisions.all().delete()
-        meeting.documents.all().delete()
+        meeting.documents.filter(file="").delete()
         for row in decision_rows + document_rows:
             row.meeting = meeting
             row.save()
@@ -438,6 +492,46 @@ def meeting_record(*, by, date, kind: str, agenda: str, place: str = "", link: s
                            "minutes": meeting.minutes, "decisions": [[d.text, d.owner] for d in decision_rows],
                            "documents": [[d.title, d.url] for d in document_rows]})
     return meeting
+
+
+def meeting_document_add(*, by, meeting: Meeting, title: str, url: str = "", upload=None) -> MeetingDocument:
+    """Attach a document to a meeting: a link, or a file checked for its real type and size."""
+    _require("participation.manage_forum", by, message=_("Only administrators keep the forum's records."))
+    url, title = (url or "").strip(), (title or "").strip()
+    if bool(url) == bool(upload):
+        raise ValidationError(_("Give either a file or a link."))
+    document = MeetingDocument(meeting=meeting, title=title or (upload.name if upload else url)[:300], url=url)
+    if upload is not None:
+        checked = check_upload(upload, max_bytes=limit("PARTICIPATION_DOCUMENT_MAX_MB") * 1024 * 1024)
+        document.original_name = upload.name[:255]
+        document.content_type, document.size, document.sha256 = checked.content_type, checked.size, checked.sha256
+    document.full_clean(exclude=["file"])
+    with transaction.atomic():
+        if upload is not None:
+            document.file.save(upload.name, upload, save=False)
+        document.save()
+        audit_record(action="forum.document_add", obj_type="meeting", obj_id=meeting.pk, actor=by,
+                     summary=f"Document «{document.title}» added to the forum meeting of {meeting.date}",
+                     data={"document": document.pk, "url": url, "file": document.original_name,
+                           "sha256": document.sha256, "size": document.size})
+    return document
+
+
+def meeting_document_remove(*, by, document: MeetingDocument, reason: str) -> None:
+    """Take a document off a meeting. The audit log keeps what it was, with its SHA-256, and why."""
+    _require("participation.manage_forum", by, message=_("Only administrators keep the forum's records."))
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationError({"reason": [_("Say why the document is removed.")]})
+    with transaction.atomic():
+        storage, stored = (document.file.storage, document.file.name) if document.file else (None, "")
+        audit_record(action="forum.document_remove", obj_type="meeting", obj_id=document.meeting_id, actor=by,
+                     summary=f"Document «{document.title}» removed from a forum meeting",
+                     data={"document": document.pk, "title": document.title, "url": document.url,
+                           "file": document.original_name, "sha256": document.sha256, "reason": reason})
+        document.delete()
+        if stored:
+            transaction.on_commit(lambda: storage.delete(stored))
 
 
 # Feedback on the plan ------------------------------------------------------------------------------------

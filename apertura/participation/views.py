@@ -6,28 +6,31 @@ from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apertura.common.twins import csv_twin, json_twin, requested_format
+from apertura.common.uploads import INLINE_TYPES
+from apertura.common.twins import csv_stream_twin, csv_twin, json_twin, requested_format
 from apertura.plans import selectors as plan_selectors
 from apertura.plans.models import Commitment, Milestone, Plan
 
 from . import selectors, services
 from .forms import (
-    CommentForm, ConsultationForm, ConsultationResponseForm, DecisionForm, DeleteAccountForm, ForumMemberForm,
-    MeetingForm, PageFeedbackForm, PlanCommentForm, ProfileForm, ProposalForm, ReportForm, ResponseForm, SummaryForm,
-    SuspensionForm,
+    CommentForm, ConsultationForm, ConsultationResponseForm, DecisionForm, DeleteAccountForm, DocumentRemoveForm,
+    ForumMemberForm, MeetingDocumentForm, MeetingForm, PageFeedbackForm, PlanCommentForm, ProfileForm, ProposalForm,
+    ReportForm, ResponseForm, SummaryForm, SuspensionForm,
 )
-from .geo import DEPARTMENTS
+from apertura.geo.regions import DEPARTMENTS
 from .limits import client_address
 from .models import (
-    Consultation, ConsultationComment, Meeting, ModerationCase, PlanComment, Proposal, ProposalStatus,
+    Consultation, ConsultationComment, ForumMember, Meeting, MeetingDocument, ModerationCase, PlanComment, Proposal,
+    ProposalStatus, public_name,
 )
 from .scorecard import plan_scorecard
 
@@ -86,21 +89,34 @@ def proposal_list(request, slug):
     if sort == "supports":
         queryset = queryset.order_by("-support_count", "-created_at", "-id")
     fmt = requested_format(request)
-    if fmt == "html":
-        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
-        return render(request, "participation/proposal_list.html", {
-            "plan": plan, "proposals": page.object_list, "page": page, "filters": filters, "sort": sort,
-            "page_query": query.urlencode() + "&" if query else "",
-            "statuses": ProposalStatus.choices, "themes": plan.themes.all(), "departments": DEPARTMENTS,
-        })
-    proposals = list(queryset)
-    if fmt == "json":
+    if fmt == "csv":  # every proposal, streamed
+        return csv_stream_twin(f"proposals-{plan.slug}.csv", PROPOSAL_COLUMNS, _proposal_csv_rows(queryset))
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    if fmt == "json":  # the same page as the HTML
         return json_twin({"plan": plan.slug, "filters": {k: v for k, v in filters.items() if v},
-                          "proposals": [_proposal_data(p) for p in proposals]})
-    return csv_twin(f"proposals-{plan.slug}.csv", PROPOSAL_COLUMNS,
-                    ([d[c] for c in PROPOSAL_COLUMNS] for d in map(_proposal_data, proposals)))
+                          "count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages,
+                          "proposals": [_proposal_data(p) for p in page.object_list]})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "participation/proposal_list.html", {
+        "plan": plan, "proposals": page.object_list, "page": page, "filters": filters, "sort": sort,
+        "page_query": query.urlencode() + "&" if query else "",
+        "statuses": ProposalStatus.choices, "themes": plan.themes.all(), "departments": DEPARTMENTS,
+    })
+
+
+def _proposal_csv_rows(queryset):
+    """The CSV rows of _proposal_data, read as plain values: building seven model instances a row is what made
+    the export of 10,000 proposals slow."""
+    url = reverse("participation:proposal", args=[0])[:-2] + "{}/"  # .../proposals/0/ → .../proposals/{}/
+    former = public_name(None)
+    for (pk, hidden, title, author, theme, institution, department, status, supports, response, commitment,
+         milestone, merged_into, submitted) in queryset.values_list(
+            "pk", "hidden", "title", "author__first_name", "theme__code", "institution__acronym", "department",
+            "status", "support_count", "response", "commitment__number", "milestone__number", "merged_into_id",
+            "created_at").iterator(chunk_size=2000):
+        yield [pk, hidden, None if hidden else title, author or former, theme, institution, department or None,
+               status, supports, response or None, commitment, milestone, merged_into, submitted, url.format(pk)]
 
 
 @login_required
@@ -263,9 +279,9 @@ def account_delete(request):
 
 # Consultations -------------------------------------------------------------------------------------------
 
-def _consultation_or_404(slug: str, *, with_comments: bool = True) -> Consultation:
+def _consultation_or_404(slug: str) -> Consultation:
     try:
-        return selectors.consultation_get(slug=slug, with_comments=with_comments)
+        return selectors.consultation_get(slug=slug)
     except Consultation.DoesNotExist:
         raise Http404(_("There is no consultation «%(slug)s».") % {"slug": slug}) from None
 
@@ -309,15 +325,34 @@ def _comment_data(c) -> dict:
             "submitted": c.created_at, "response": c.response_id}
 
 
+def _page_number(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def _section_number(request) -> int | None:
+    try:
+        return int(request.GET["section"])
+    except (KeyError, ValueError):
+        return None
+
+
 def consultation_detail(request, slug, *, bound_form=None, bound_order=None, status=200):
+    """The document with each section's comment count and one page of its comments (`?section=<order>&page=N`
+    pages one section; the others show their first page)."""
     consultation = _consultation_or_404(slug)
     now = timezone.now()
-    sections = list(consultation.sections.all())
+    chosen = bound_order or _section_number(request)
+    sections = selectors.consultation_sections(consultation=consultation, section=chosen,
+                                               page=_page_number(request))
     if requested_format(request) == "json":
         return json_twin({
             **_consultation_summary(consultation, now),
-            "sections": [{"order": s.order, "title": s.title, "text": s.text,
-                          "comments": [_comment_data(c) for c in s.comments.all()]} for s in sections],
+            "sections": [{"order": s.order, "title": s.title, "text": s.text, "comment_count": s.comment_count,
+                          "page": s.page_number, "pages": s.page_count,
+                          "comments": [_comment_data(c) for c in s.page_comments]} for s in sections],
             "responses": [{"id": r.pk, "text": r.text, "answered": r.created_at}
                           for r in consultation.responses.all()],
         })
@@ -325,14 +360,33 @@ def consultation_detail(request, slug, *, bound_form=None, bound_order=None, sta
     for section in sections:
         section.form = (bound_form if section.order == bound_order
                         else CommentForm(prefix=f"s{section.order}")) if may_comment else None
+    if request.headers.get("HX-Request") and chosen is not None and bound_form is None:
+        section = next((s for s in sections if s.order == chosen), None)
+        if section is not None:  # htmx swaps this section's list of comments in place
+            response = render(request, "participation/_section_comments.html",
+                              {"consultation": consultation, "section": section})
+            patch_vary_headers(response, ["HX-Request"])  # a cache must not serve the fragment as the page
+            return response
     may_organize = rules.has_perm("participation.organize", request.user)
     phase = consultation.phase(now)
-    return render(request, "participation/consultation_detail.html", {
+    shown = [c.pk for s in sections for c in s.page_comments]
+    response = render(request, "participation/consultation_detail.html", {
         "consultation": consultation, "sections": sections, "phase": phase, "may_comment": may_comment,
         "following": selectors.is_following(user=request.user, target=consultation),
-        "response_form": (ConsultationResponseForm(consultation=consultation)
+        "response_form": (ConsultationResponseForm(consultation=consultation, among=shown)
                           if may_organize and phase == "closed" else None),
     }, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def consultation_comment_link(request, slug, pk):
+    """A comment's permalink: the page of its section that shows it."""
+    comment = get_object_or_404(ConsultationComment.objects.select_related("section__consultation"),
+                                pk=pk, section__consultation__slug=slug)
+    page = selectors.consultation_comment_page(comment=comment)
+    return redirect(f"{comment.section.consultation.get_absolute_url()}?section={comment.section.order}"
+                    f"&page={page}#comment-{comment.pk}")
 
 
 @require_POST
@@ -346,13 +400,13 @@ def consultation_comment(request, slug, order):
     form = CommentForm(request.POST, prefix=f"s{order}")
     if form.is_valid():
         try:
-            services.consultation_comment(by=request.user, section=section, text=form.cleaned_data["text"],
-                                          address=client_address(request))
+            comment = services.consultation_comment(by=request.user, section=section,
+                                                    text=form.cleaned_data["text"], address=client_address(request))
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Thank you. Your comment was received."))
-            return redirect(f"{consultation.get_absolute_url()}#section-{order}")
+            return redirect(comment)
     return consultation_detail(request, slug, bound_form=form, bound_order=order, status=400)
 
 
@@ -362,7 +416,9 @@ def consultation_respond(request, slug):
     consultation = _consultation_or_404(slug)
     if not rules.has_perm("participation.organize", request.user):
         raise PermissionDenied(_("Only administrators answer consultations."))
-    form = ConsultationResponseForm(request.POST, consultation=consultation)
+    # Offer back only the comments that were ticked: a closed consultation may have thousands unanswered.
+    ticked = [pk for pk in request.POST.getlist("comments") if pk.isdigit()]
+    form = ConsultationResponseForm(request.POST, consultation=consultation, among=ticked)
     if form.is_valid():
         try:
             services.consultation_respond(by=request.user, consultation=consultation,
@@ -380,19 +436,39 @@ REPORT_COLUMNS = ["comment", "section_order", "section", "author", "comment_text
                   "response"]
 
 
+REPORT_PAGE_SIZE = 100
+
+
+def _report_rows(comments):
+    """The rows of REPORT_COLUMNS, read as plain values (no model instances: the CSV holds every comment)."""
+    former = public_name(None)
+    for pk, order, title, author, hidden, text, submitted, response_id, response in comments.values_list(
+            "pk", "section__order", "section__title", "author__first_name", "hidden", "text", "created_at",
+            "response_id", "response__text").iterator(chunk_size=2000):
+        yield [pk, order, title, author or former, "" if hidden else text, submitted, response_id, response or ""]
+
+
 def consultation_report(request, slug):
-    consultation = _consultation_or_404(slug, with_comments=False)  # read below, once, in order
-    comments = list(selectors.consultation_comments(consultation=consultation))
+    """The summary report with every comment and its response: paginated in HTML and JSON, complete (and
+    streamed) in CSV."""
+    consultation = _consultation_or_404(slug)
+    comments = selectors.consultation_comments(consultation=consultation)
     fmt = requested_format(request)
-    rows = [[c.pk, c.section.order, c.section.title, c.author_name, "" if c.hidden else c.text, c.created_at,
-             c.response_id,
-             c.response.text if c.response else ""] for c in comments]
     if fmt == "csv":
-        return csv_twin(f"consultation-{consultation.slug}.csv", REPORT_COLUMNS, rows)
+        return csv_stream_twin(f"consultation-{consultation.slug}.csv", REPORT_COLUMNS,
+                               _report_rows(comments))
+    counts = selectors.consultation_comment_counts(consultation=consultation)
+    paginator = Paginator(comments, REPORT_PAGE_SIZE)
+    paginator.count = counts["total"]  # counted above, with the answered ones: not twice
+    page = paginator.get_page(request.GET.get("page"))
     if fmt == "json":
         return json_twin({**_consultation_summary(consultation, timezone.now()), "summary": consultation.summary,
                           "summary_published_at": consultation.summary_published_at,
-                          "comments": [dict(zip(REPORT_COLUMNS, r, strict=True)) for r in rows]})
+                          "comment_count": counts["total"], "answered": counts["answered"],
+                          "page": page.number, "pages": page.paginator.num_pages,
+                          "csv": f"{request.path}?format=csv",
+                          "comments": [dict(zip(REPORT_COLUMNS, row, strict=True))
+                                       for row in _report_rows(page.object_list)]})
     may_organize = rules.has_perm("participation.organize", request.user)
     phase = consultation.phase(timezone.now())
     form = SummaryForm(request.POST or None, initial={"summary": consultation.summary})
@@ -408,10 +484,9 @@ def consultation_report(request, slug):
             else:
                 messages.success(request, _("The summary report is published."))
                 return redirect("participation:consultation_report", slug=consultation.slug)
-    answered = sum(1 for c in comments if c.response_id)
     return render(request, "participation/consultation_report.html", {
-        "consultation": consultation, "comments": comments, "answered": answered, "phase": phase,
-        "summary_form": form if may_organize and phase == "closed" else None,
+        "consultation": consultation, "comments": page.object_list, "page": page, "counts": counts,
+        "phase": phase, "summary_form": form if may_organize and phase == "closed" else None,
     }, status=400 if form.errors else 200)
 
 
@@ -426,8 +501,7 @@ def report(request, kind, pk):
     if model is None:
         raise Http404
     target = get_object_or_404(model, pk=pk)
-    back = (f"{target.section.consultation.get_absolute_url()}#comment-{target.pk}" if kind == "comment"
-            else target.get_absolute_url())
+    back = target.get_absolute_url()
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -534,8 +608,16 @@ def meeting_detail(request, pk):
     if requested_format(request) == "json":
         return json_twin({**_meeting_data(meeting), "minutes": meeting.minutes,
                           "decisions": [{"text": d.text, "owner": d.owner} for d in meeting.decisions.all()],
-                          "documents": [{"title": d.title, "url": d.url} for d in meeting.documents.all()]})
-    return render(request, "participation/meeting_detail.html", {"meeting": meeting})
+                          "documents": [_document_data(d) for d in meeting.documents.all()]})
+    manager = rules.has_perm("participation.manage_forum", request.user)
+    return render(request, "participation/meeting_detail.html", {
+        "meeting": meeting, "document_form": MeetingDocumentForm() if manager else None,
+        "remove_form": DocumentRemoveForm() if manager else None})
+
+
+def _document_data(d) -> dict:
+    return {"title": d.title, "url": d.public_url, "file_name": d.original_name or None,
+            "content_type": d.content_type or None, "size": d.size, "sha256": d.sha256 or None}
 
 
 def _require_forum_manager(request) -> None:
@@ -557,6 +639,78 @@ def forum_member_new(request):
             return redirect("participation:forum")
     return render(request, "participation/forum_form.html", {"form": form, "title": _("Add a forum member")},
                   status=400 if form.errors else 200)
+
+
+@login_required
+def forum_member_edit(request, pk):
+    """Correct a seat, change its alternate, or end the membership (its last day)."""
+    _require_forum_manager(request)
+    member = get_object_or_404(ForumMember.objects.select_related("institution"), pk=pk)
+    initial = {"name": member.name, "institution": member.institution_id, "alternate_of": member.alternate_of_id,
+               "since": member.since, "until": member.until}
+    form = ForumMemberForm(request.POST or None, initial=initial, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.forum_member_update(by=request.user, member=member, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The membership is updated."))
+            return redirect(f"{reverse('participation:forum')}#members")
+    return render(request, "participation/forum_form.html", {
+        "form": form, "title": _("Forum seat of %(name)s") % {"name": member.name}},
+        status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def meeting_document_add(request, pk):
+    _require_forum_manager(request)
+    meeting = get_object_or_404(Meeting, pk=pk)
+    form = MeetingDocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.meeting_document_add(by=request.user, meeting=meeting, title=form.cleaned_data["title"],
+                                          url=form.cleaned_data["url"], upload=form.cleaned_data["file"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The document is added."))
+            return redirect(f"{meeting.get_absolute_url()}#documents")
+    return render(request, "participation/meeting_detail.html", {
+        "meeting": selectors.meeting_get(pk=meeting.pk), "document_form": form, "remove_form": DocumentRemoveForm()},
+        status=400)
+
+
+@require_POST
+@login_required
+def meeting_document_remove(request, pk):
+    _require_forum_manager(request)
+    document = get_object_or_404(MeetingDocument.objects.select_related("meeting"), pk=pk)
+    form = DocumentRemoveForm(request.POST)
+    meeting_url = document.meeting.get_absolute_url()
+    if form.is_valid():
+        try:
+            services.meeting_document_remove(by=request.user, document=document,
+                                             reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The document is removed; the log keeps what it was."))
+    else:
+        messages.error(request, _("Say why the document is removed."))
+    return redirect(f"{meeting_url}#documents")
+
+
+def meeting_document(request, pk):
+    """An uploaded meeting document, served so that it can never run as a page of this site."""
+    document = get_object_or_404(MeetingDocument.objects.exclude(file=""), pk=pk)
+    inline = document.content_type in INLINE_TYPES
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type,
+                            as_attachment=not inline, filename=document.original_name or "document")
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required
@@ -584,7 +738,7 @@ def meeting_edit(request, pk):
         "link": meeting.link, "agenda": meeting.agenda, "minutes": meeting.minutes,
         "attendees": list(meeting.attendees.all()),
         "decisions": "\n".join(f"{d.text} | {d.owner}" if d.owner else d.text for d in meeting.decisions.all()),
-        "documents": "\n".join(f"{d.title} | {d.url}" for d in meeting.documents.all()),
+        "documents": "\n".join(f"{d.title} | {d.url}" for d in meeting.documents.all() if d.url),
     }
     form = MeetingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -61,6 +61,17 @@ def test_proposals_are_rate_limited_per_address(plan, participant, as_user, prop
     assert Proposal.objects.count() == 2
 
 
+def test_the_limits_are_read_from_the_environment_unless_a_setting_says_otherwise(
+        plan, participant, as_user, proposal_data, settings, monkeypatch):
+    monkeypatch.setenv("PARTICIPATION_LIMIT_PER_ACCOUNT", "1")
+    client = as_user(participant())
+    url = reverse("participation:proposal_new", args=[plan.slug])
+    assert client.post(url, {**proposal_data, "title": "The first one"}).status_code == 302
+    assert client.post(url, {**proposal_data, "title": "The second one"}).status_code == 429
+    settings.PARTICIPATION_LIMIT_PER_ACCOUNT = 5
+    assert client.post(url, {**proposal_data, "title": "The third one"}).status_code == 302
+
+
 def test_the_honeypot_refuses_the_proposal(plan, participant, as_user, proposal_data):
     response = as_user(participant()).post(reverse("participation:proposal_new", args=[plan.slug]),
                                            {**proposal_data, "website": "buy now"})

@@ -110,7 +110,7 @@ def test_responses_and_summary_come_after_closing_and_stay_readable(consultation
     page = public.get(report_url).content.decode()
     assert "adopted" in page and ANSWER in page and "Pedro" in page
     assert ANSWER in public.get(consultation.get_absolute_url()).content.decode()
-    rows = list(csv.reader(io.StringIO(public.get(report_url, {"format": "csv"}).content.decode())))
+    rows = list(csv.reader(io.StringIO(public.get(report_url, {"format": "csv"}).getvalue().decode())))
     assert rows[0][:3] == ["comment", "section_order", "section"] and len(rows) == 3 and rows[1][-1] == ANSWER
     data = json.loads(public.get(report_url, {"format": "json"}).content)
     assert data["phase"] == "closed" and data["summary"].startswith("Two comments")
@@ -127,3 +127,83 @@ def test_comments_render_xss_inert(consultation, participant):
     for url in (consultation.get_absolute_url(),
                 reverse("participation:consultation_report", args=[consultation.slug])):
         assert live_markup(client.get(url).content.decode()) == []
+
+
+@pytest.fixture
+def crowded(consultation, participant, settings, monkeypatch):
+    """Five comments on section 2 and one on section 3, shown two a page."""
+    from apertura.participation import selectors
+
+    settings.PARTICIPATION_LIMIT_PER_ACCOUNT = settings.PARTICIPATION_LIMIT_PER_ADDRESS = 1000
+    monkeypatch.setattr(selectors, "COMMENTS_PER_PAGE", 2)
+    user = participant("Lucía")
+    second, third = consultation.sections.get(order=2), consultation.sections.get(order=3)
+    comments = [consultation_comment(by=user, section=second, text=f"Remark number {n}") for n in range(1, 6)]
+    consultation_comment(by=user, section=third, text="On participation")
+    return comments
+
+
+def test_each_section_shows_its_count_and_one_page_of_comments(consultation, crowded):
+    client = Client(headers={"accept-language": "en"})
+    page = client.get(consultation.get_absolute_url()).content.decode()
+    assert "5 comments" in page and "1 comment" in page and "0 comments" in page
+    assert "Remark number 2" in page and "Remark number 3" not in page and "On participation" in page
+    assert f"{consultation.get_absolute_url()}?section=2&amp;page=2#section-2" in page  # a plain link, no JS
+    last = client.get(consultation.get_absolute_url(), {"section": 2, "page": 3}).content.decode()
+    assert "Remark number 5" in last and "Remark number 4" not in last and "Page 3 of 3" in last
+    assert "On participation" in last  # the other sections stay on their first page
+    beyond = client.get(consultation.get_absolute_url(), {"section": 2, "page": 99}).content.decode()
+    assert "Remark number 5" in beyond
+    detail = json.loads(client.get(consultation.get_absolute_url(), {"format": "json", "section": 2,
+                                                                     "page": 2}).content)
+    second = detail["sections"][1]
+    assert second["comment_count"] == 5 and second["pages"] == 3
+    assert [c["text"] for c in second["comments"]] == ["Remark number 3", "Remark number 4"]
+
+
+def test_htmx_swaps_only_the_sections_comments(consultation, crowded):
+    response = Client().get(consultation.get_absolute_url(), {"section": 2, "page": 2},
+                            headers={"hx-request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="comments-2"') and "<html" not in html
+    assert "Remark number 3" in html and "Remark number 1" not in html
+    assert "HX-Request" in response["Vary"]  # so no cache hands the fragment to a plain request
+
+
+def test_a_comment_link_lands_on_the_page_that_holds_it(consultation, crowded, participant, as_user):
+    fifth = crowded[4]
+    client = Client()
+    response = client.get(fifth.get_absolute_url())
+    assert response.status_code == 302
+    assert response["Location"] == f"{consultation.get_absolute_url()}?section=2&page=3#comment-{fifth.pk}"
+    assert f'id="comment-{fifth.pk}"' in client.get(response["Location"]).content.decode()
+    other = Consultation.objects.create(slug="other", title="Other", purpose="x", opens_at=consultation.opens_at,
+                                        closes_at=consultation.closes_at)
+    assert client.get(f"/participate/consultations/{other.slug}/comments/{fifth.pk}/").status_code == 404
+    # After sending a comment, its author lands on it.
+    sent = as_user(participant("Pedro")).post(
+        reverse("participation:consultation_comment", args=[consultation.slug, 2]),
+        {"s2-text": "A sixth remark", "s2-website": ""})
+    newest = ConsultationComment.objects.latest("id")
+    assert sent["Location"] == newest.get_absolute_url()
+
+
+def test_the_report_pages_its_comments_and_streams_the_complete_csv(consultation, crowded, participant,
+                                                                       monkeypatch):
+    from apertura.participation import views
+
+    monkeypatch.setattr(views, "REPORT_PAGE_SIZE", 4)
+    consultation_comment(by=participant("Eve"), section=consultation.sections.get(order=1),
+                         text="=HYPERLINK(\"http://evil\")")
+    client = Client(headers={"accept-language": "en"})
+    url = reverse("participation:consultation_report", args=[consultation.slug])
+    first = client.get(url).content.decode()
+    assert "<strong>7</strong> comments received" in first and "Page 1 of 2" in first
+    assert "Remark number 4" not in first and "?page=2#all-comments" in first
+    assert "Remark number 4" in client.get(url, {"page": 2}).content.decode()
+    data = json.loads(client.get(url, {"format": "json", "page": 2}).content)
+    assert data["comment_count"] == 7 and data["pages"] == 2 and len(data["comments"]) == 3
+    response = client.get(url, {"format": "csv"})
+    assert response.streaming and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
+    assert len(rows) == 8 and rows[1][4] == "'=HYPERLINK(\"http://evil\")"

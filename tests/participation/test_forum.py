@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -151,3 +152,82 @@ def test_minutes_are_added_after_the_meeting(members, as_admin, admin):
     assert meeting.minutes == "Both sides reported." and meeting.attendees.count() == 2
     assert [(d.text, d.owner) for d in meeting.decisions.all()] == [("Publish data", "FUNDAL")]
     assert Meeting.objects.count() == 1
+
+
+def test_an_administrator_edits_and_ends_a_membership(members, as_admin, admin):
+    from apertura.audit.models import AuditEvent
+
+    government, society, alternate = members
+    url = reverse("participation:forum_member_edit", args=[society.pk])
+    assert "Carlos Sociedad" in as_admin.get(url).content.decode()
+    seat = {"name": "Carlos Sociedad Civil", "institution": society.institution_id, "since": "2021-01-01",
+            "until": "2023-06-30", "alternate_of": ""}
+    response = as_admin.post(url, seat)
+    assert response.status_code == 302
+    society.refresh_from_db()
+    alternate.refresh_from_db()
+    assert society.name == "Carlos Sociedad Civil" and society.until == D(2023, 6, 30)
+    assert alternate.until == D(2023, 6, 30)  # the alternate's seat ends with the member's
+    event = AuditEvent.objects.filter(action="forum.member_update").get()
+    assert event.data["before"]["name"] == "Carlos Sociedad" and event.data["alternates_ended"] == [alternate.pk]
+    page = Client(headers={"accept-language": "en"}).get(reverse("participation:forum")).content.decode()
+    assert "Carlos Sociedad Civil" in page and "Edit or end" not in page  # the public sees no edit links
+    backwards = as_admin.post(url, {**seat, "until": "2020-01-01"})
+    assert backwards.status_code == 400 and "ends after it starts" in backwards.content.decode()
+    chain = as_admin.post(reverse("participation:forum_member_edit", args=[government.pk]), {
+        "name": "Ana Gobierno", "institution": government.institution_id, "since": "2021-01-01",
+        "alternate_of": society.pk})
+    assert chain.status_code == 400 and "same institution" in chain.content.decode()
+    principal_as_alternate = as_admin.post(url, {**seat, "alternate_of": alternate.pk})
+    assert principal_as_alternate.status_code == 400  # an alternate is never a principal's principal
+    moved = as_admin.post(url, {**seat, "institution": government.institution_id})
+    assert moved.status_code == 400 and "alternates represent another institution" in moved.content.decode()
+
+
+def test_only_administrators_edit_seats(members, participant, as_user):
+    _government, society, _alternate = members
+    url = reverse("participation:forum_member_edit", args=[society.pk])
+    assert as_user(participant()).get(url).status_code == 403
+
+
+PDF = b"%PDF-1.4\n% minutes of the forum\n"
+
+
+def test_meeting_documents_are_uploaded_checked_and_served_safely(members, as_admin, admin, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    meeting = _meet(admin, D(2022, 5, 5))
+    add = reverse("participation:meeting_document_add", args=[meeting.pk])
+    response = as_admin.post(add, {"title": "Signed minutes",
+                                   "file": SimpleUploadedFile("acta.pdf", PDF, content_type="application/pdf")})
+    assert response.status_code == 302
+    disguised = as_admin.post(add, {"title": "Not a PDF", "file": SimpleUploadedFile(
+        "acta.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf")})
+    assert disguised.status_code == 400 and "Not a PDF" in disguised.content.decode()
+    assert as_admin.post(add, {"title": "Slides", "url": "https://example.org/slides"}).status_code == 302
+    document = meeting.documents.get(title="Signed minutes")
+    assert document.content_type == "application/pdf" and document.size == len(PDF)
+    public = Client(headers={"accept-language": "en"})
+    page = public.get(meeting.get_absolute_url()).content.decode()
+    assert "Signed minutes" in page and "acta.pdf" in page and "https://example.org/slides" in page
+    assert "Add a document" not in page
+    download = public.get(document.public_url)
+    assert download.getvalue() == PDF and download["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in download["Content-Security-Policy"]
+    data = json.loads(public.get(meeting.get_absolute_url(), {"format": "json"}).content)
+    assert {d["title"]: d["url"] for d in data["documents"]} == {
+        "Signed minutes": document.public_url, "Slides": "https://example.org/slides"}
+    # Updating the meeting record replaces its linked documents, never its uploaded files.
+    meeting_record(by=admin, meeting=meeting, date=meeting.date, kind=meeting.kind, agenda=meeting.agenda,
+                   place=meeting.place, documents=[("Agenda", "https://example.org/agenda")])
+    assert sorted(meeting.documents.values_list("title", flat=True)) == ["Agenda", "Signed minutes"]
+    remove = reverse("participation:meeting_document_remove", args=[document.pk])
+    assert as_admin.post(remove, {"reason": "Uploaded to the wrong meeting"}).status_code == 302
+    assert not meeting.documents.filter(pk=document.pk).exists()
+    assert public.get(document.public_url).status_code == 404
+
+
+def test_participants_cannot_add_documents(members, admin, participant, as_user):
+    meeting = _meet(admin, D(2022, 5, 5))
+    response = as_user(participant()).post(reverse("participation:meeting_document_add", args=[meeting.pk]),
+                                           {"title": "x", "url": "https://example.org/x"})
+    assert response.status_code == 403 and not meeting.documents.exists()

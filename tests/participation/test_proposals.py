@@ -151,7 +151,7 @@ def test_list_twins_and_filters(plan, participant, make_proposal):
     data = json.loads(client.get(url, {"format": "json", "department": "17"}).content)
     assert [p["title"] for p in data["proposals"]] == ["In Petén"]
     assert data["proposals"][0]["author"] == "Ana" and "email" not in data["proposals"][0]
-    rows = list(csv.reader(io.StringIO(client.get(url, {"format": "csv"}).content.decode())))
+    rows = list(csv.reader(io.StringIO(client.get(url, {"format": "csv"}).getvalue().decode())))
     assert rows[0][:3] == ["id", "hidden", "title"] and any(r[2].startswith("'=") for r in rows[1:])
     assert client.get(url).status_code == 200
 
@@ -174,7 +174,7 @@ def test_the_inputs_dashboard_counts_received_answered_and_adopted(plan, partici
     assert departments["16"]["name"] == "Alta Verapaz"
     themes = {r["theme"]: r for r in board["by_theme"]}
     assert themes[theme.code]["received"] == 2 and themes[""]["received"] == 1
-    rows = list(csv.reader(io.StringIO(client.get(url, {"format": "csv"}).content.decode())))
+    rows = list(csv.reader(io.StringIO(client.get(url, {"format": "csv"}).getvalue().decode())))
     assert rows[1][:4] == ["total", "", "", "3"]
     page = client.get(url).content.decode()
     assert "Alta Verapaz" in page and "By department" in page
@@ -212,4 +212,33 @@ def test_the_list_sorts_by_supports_and_pages(plan, participant, make_proposal, 
     assert "sort=supports&amp;department=01&amp;page=2" in first
     second = client.get(url, {"sort": "supports", "department": "01", "page": "2"}).content.decode()
     assert "Quiet 0" in second and "Popular one" not in second
-    assert len(json.loads(client.get(url, {"format": "json"}).content)["proposals"]) == 3  # twins are whole
+    paged = json.loads(client.get(url, {"format": "json", "page": "2"}).content)  # the JSON twin pages like the page
+    assert paged["count"] == 3 and paged["pages"] == 2 and len(paged["proposals"]) == 1
+    assert len(client.get(url, {"format": "csv"}).getvalue().decode().splitlines()) == 4  # the CSV is whole
+
+
+def test_the_streamed_csv_says_what_the_json_says(plan, participant, make_proposal, admin):
+    author, supporter = participant("Lucía"), participant("Pedro")
+    adopted = make_proposal(author, title="Adopted one", theme=plan.themes.first(), department="16")
+    proposal_respond(by=admin, proposal=adopted, status=ProposalStatus.INCORPORATED, response=REASON,
+                     commitment=plan.commitments.get(number=4))
+    proposal_support(by=supporter, proposal=adopted)
+    hidden = make_proposal(participant("Troll"), title="Hidden one", department="")
+    Proposal.objects.filter(pk=hidden.pk).update(hidden=True, author=None)
+    client = Client(headers={"accept-language": "en"})
+    url = reverse("participation:proposals", args=[plan.slug])
+    response = client.get(url, {"format": "csv"})
+    assert response.streaming
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
+    data = json.loads(client.get(url, {"format": "json"}).content)["proposals"]
+    assert len(rows) == len(data) == 2
+    for row, item in zip(rows, data, strict=True):
+        for column, value in row.items():
+            want = item[column]
+            if column == "submitted":
+                assert value.replace(" ", "T")[:19] == want[:19]
+            else:
+                assert value == ("" if want is None else str(want)), column
+    newest, oldest = rows  # newest first
+    assert newest["author"] == "Former participant" and newest["title"] == "" and newest["hidden"] == "True"
+    assert oldest["commitment"] == "4" and oldest["supports"] == "1" and oldest["url"] == adopted.get_absolute_url()
