@@ -402,6 +402,44 @@ def package_create(request, params):
     return package_dict(selectors.dataset_get(name_or_id=dataset.name, qs=Dataset.objects.all()), _base(request))
 
 
+def _datastore(request, action: str, params: dict):
+    """CKAN's DataStore actions, answered by the datastore (apertura/datastore/ckan.py) over the tables of resources
+    the caller may see."""
+    from apertura.datastore.catalog import public_keys, visible_resource
+    from apertura.datastore.ckan import TableNotFound, ckan_action
+
+    if action == "datastore_search_sql":
+        keys = public_keys()
+    else:
+        key = str(params.get("resource_id") or params.get("id") or "")
+        keys = {key} if key and visible_resource(key, _user(request)) is not None else set()
+    try:
+        return ckan_action(action, params, keys=keys)
+    except TableNotFound as error:
+        raise NotFound(str(error)) from None
+    except ValueError as error:  # QueryError, SQLRefused: the request cannot be answered as asked
+        raise BadParameter("query" if action == "datastore_search_sql" else "message", str(error)) from None
+
+
+@_action
+def datastore_search(request, params):
+    """Rows of a resource's table: resource_id, filters, q, fields, sort, limit, offset (or cursor: the previous
+    result's next_page, for keyset paging), include_total, records_format."""
+    return _datastore(request, "datastore_search", params)
+
+
+@_action
+def datastore_info(request, params):
+    """The fields (with their Table Schema) and size of a resource's table."""
+    return _datastore(request, "datastore_info", params)
+
+
+@_action
+def datastore_search_sql(request, params):
+    """One read-only SELECT over the tables of published resources, named by resource id (time- and row-limited)."""
+    return _datastore(request, "datastore_search_sql", params)
+
+
 @_action
 def help_show(request, params):
     name = _require(params, "name")

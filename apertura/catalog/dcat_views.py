@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from apertura.common.twins import json_twin
-
 from . import selectors
-from .formats.datajson import catalog_data
+from .formats.datajson import catalog_chunks
 from .formats.dcat import SERIALIZATIONS, catalog_graph, dataset_graph
 from .models import Dataset
 from .search import QuerySyntaxError, parse_moment
@@ -72,5 +70,8 @@ def dataset(request, name, fmt):
 
 
 def data_json(request):
-    datasets = selectors.with_details(selectors.published().order_by("name"))
-    return json_twin(catalog_data(datasets, base_url(request)))
+    datasets = selectors.with_details(selectors.published().order_by("name")).iterator(chunk_size=500)
+    response = StreamingHttpResponse(catalog_chunks(datasets, base_url(request)),
+                                     content_type="application/json; charset=utf-8")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

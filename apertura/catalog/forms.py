@@ -1,10 +1,11 @@
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apertura.common.partial_dates import PartialDate
 
-from . import geography
-from .models import DataRequest, Dataset, Frequency, License, Theme
+from apertura.geo import regions as geography
+from .models import DataRequest, Dataset, Frequency, HarvestSource, License, Theme
 
 
 def _split(text: str) -> list[str]:
@@ -113,3 +114,17 @@ class AnswerForm(forms.Form):
     published_url = forms.URLField(label=_("Link to the published data"), required=False, assume_scheme="https")
     answer = forms.CharField(label=_("Explanation"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
                              help_text=_("Required when the request is refused."))
+
+
+def _https_urls(field, **kwargs):
+    """A link typed without a scheme means https (Django 6's default, chosen now)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class HarvestSourceForm(forms.ModelForm):
+    class Meta:
+        model = HarvestSource
+        fields = ["url", "kind", "institution", "frequency", "enabled"]
+        formfield_callback = _https_urls

@@ -16,19 +16,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.core.exceptions import ValidationError
+import rules
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apertura.audit.services import audit_record
 from apertura.institutions.models import Institution
 
-from .models import Dataset, Frequency, License, Resource, Theme
+from .models import Dataset, Frequency, HarvestRun, HarvestSource, License, Resource, Theme
 from .services import _apply, _set_related, dataset_reindex
 
 ROWS = 100
-ACTOR = "apertura catalog harvest-ckan"
+ACTOR = "apertura harvester"
 # CKAN's default license ids → this register's.
 LICENSES = {"cc-by": "CC-BY-4.0", "cc-by-4.0": "CC-BY-4.0", "cc-zero": "CC0-1.0", "cc0-1.0": "CC0-1.0",
             "odc-odbl": "ODbL-1.0", "odbl-1.0": "ODbL-1.0", "cc-by-sa": "CC-BY-SA-4.0", "cc-by-sa-4.0": "CC-BY-SA-4.0",
@@ -108,13 +110,13 @@ def _values(package: dict) -> dict:
     }
 
 
-def _write(package: dict, *, source: str, report: HarvestReport) -> None:
+def _write(package: dict, *, source: str, report: HarvestReport, institution: Institution | None = None) -> None:
     name = str(package.get("name") or "")
     remote_id, remote_modified = str(package.get("id") or name), str(package.get("metadata_modified") or "")
     if package.get("private"):
         report.skipped.append((name, "private on the source"))
         return
-    publisher = _institution(package.get("organization"))
+    publisher = institution or _institution(package.get("organization"))
     if publisher is None:
         org = (package.get("organization") or {}).get("name", "none")
         report.skipped.append((name, f"organization «{org}» is not an institution here"))
@@ -158,8 +160,10 @@ def _write(package: dict, *, source: str, report: HarvestReport) -> None:
     (report.updated if existing else report.created).append(name)
 
 
-def harvest_ckan(*, url: str, since: str = "", fetch: Callable[[str], dict] = fetch_json) -> HarvestReport:
-    """Import the datasets of the CKAN portal at `url` (modified since `since`, ISO 8601, if given)."""
+def harvest_ckan(*, url: str, since: str = "", fetch: Callable[[str], dict] = fetch_json,
+                 institution: Institution | None = None) -> HarvestReport:
+    """Import the datasets of the CKAN portal at `url` (modified since `since`, ISO 8601, if given), published by
+    `institution` if given, else by the institution their organization names."""
     source = url.rstrip("/")
     report = HarvestReport(source=source)
     start, seen = 0, set()
@@ -185,7 +189,7 @@ def harvest_ckan(*, url: str, since: str = "", fetch: Callable[[str], dict] = fe
         seen |= ids
         for package in results:
             if isinstance(package, dict) and package.get("name"):
-                _write(package, source=source, report=report)
+                _write(package, source=source, report=report, institution=institution)
         start += len(results)
 
 
@@ -269,7 +273,8 @@ def _dcat_package(graph, node) -> dict:
     }
 
 
-def harvest_dcat(*, url: str, fetch: Callable[[str], object] = fetch_rdf, max_pages: int = 1000) -> HarvestReport:
+def harvest_dcat(*, url: str, fetch: Callable[[str], object] = fetch_rdf, max_pages: int = 1000,
+                 institution: Institution | None = None) -> HarvestReport:
     """Import the datasets of a DCAT catalog at `url`, following Hydra paging (hydra:nextPage)."""
     from rdflib import URIRef
     from rdflib.namespace import DCAT, RDF
@@ -289,8 +294,62 @@ def harvest_dcat(*, url: str, fetch: Callable[[str], object] = fetch_rdf, max_pa
             return report
         for node in sorted(graph.subjects(RDF.type, DCAT.Dataset)):
             if isinstance(node, URIRef):
-                _write(_dcat_package(graph, node), source=url, report=report)
+                _write(_dcat_package(graph, node), source=url, report=report, institution=institution)
         page = next(graph.subjects(RDF.type, HYDRA.PagedCollection), None)
         following = graph.value(page, HYDRA.nextPage) if page is not None else None
         next_url = str(following) if following else ""
     return report
+
+
+# --- scheduled sources ----------------------------------------------------------------------------------------------
+
+def harvest_source_save(*, by, source: HarvestSource | None = None, **values) -> HarvestSource:
+    """Create (without `source`) or change a harvest source: url, kind, institution, frequency, enabled."""
+    if not rules.has_perm("catalog.manage_harvest", by):
+        raise PermissionDenied(_("Only administrators configure harvest sources."))
+    with transaction.atomic():
+        created = source is None
+        source = source or HarvestSource()
+        for name, value in values.items():
+            setattr(source, name, value.strip() if isinstance(value, str) else value)
+        source.full_clean()
+        source.save()
+        audit_record(action="harvest_source.create" if created else "harvest_source.update",
+                     obj_type="harvest_source", obj_id=source.pk, actor=by, summary=source.url,
+                     data={"kind": source.kind, "enabled": source.enabled, "frequency": source.frequency})
+        return source
+
+
+def harvest_source_run(*, source: HarvestSource, fetch=None) -> HarvestRun:
+    """Harvest a source now and keep the run's report. CKAN sources ask only for what changed since the start of
+    the last successful run; a failure is recorded in the report and everything already imported stays."""
+    run = HarvestRun.objects.create(source=source)
+    previous = source.runs.filter(finished__isnull=False, error="").exclude(pk=run.pk).first()
+    options = {"url": source.url, "institution": source.institution}
+    if fetch is not None:
+        options["fetch"] = fetch
+    try:
+        if source.kind == HarvestSource.Kind.CKAN:
+            since = previous.started.strftime("%Y-%m-%dT%H:%M:%SZ") if previous else ""
+            report = harvest_ckan(since=since, **options)
+        else:
+            report = harvest_dcat(**options)
+    except Exception as error:  # noqa: BLE001 - whatever breaks, the run says so and the next source still runs
+        report = HarvestReport(source=source.url, error=f"{type(error).__name__}: {error}"[:2000])
+    run.created, run.updated, run.unchanged = len(report.created), len(report.updated), len(report.unchanged)
+    run.skipped = [[name, why] for name, why in report.skipped]
+    run.error, run.finished = report.error, timezone.now()
+    with transaction.atomic():
+        run.save()
+        HarvestSource.objects.filter(pk=source.pk).update(last_run=run.started)
+        audit_record(action="harvest_source.run", obj_type="harvest_source", obj_id=source.pk, actor_label=ACTOR,
+                     summary=" ".join(report.lines()[:1]), data={"run": run.pk, "error": run.error})
+    source.last_run = run.started
+    return run
+
+
+def harvest_run_due(*, now=None, fetch=None) -> list[HarvestRun]:
+    """Run every enabled source whose interval has passed since its last run."""
+    now = now or timezone.now()
+    return [harvest_source_run(source=source, fetch=fetch)
+            for source in HarvestSource.objects.select_related("institution") if source.is_due(now)]

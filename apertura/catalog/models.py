@@ -1,5 +1,6 @@
 """The open data catalog: datasets published by institutions, their resources, licenses, and data requests."""
 
+import datetime as dt
 import uuid
 from pathlib import PurePath
 
@@ -140,7 +141,7 @@ class Dataset(models.Model):
 
     @property
     def spatial_labels(self) -> list[tuple[str, str]]:
-        from .geography import label
+        from apertura.geo.regions import label
 
         return [(code, label(code)) for code in self.spatial or []]
 
@@ -153,7 +154,7 @@ class Dataset(models.Model):
         return partial(self.temporal_end, self.temporal_end_precision)
 
     def clean(self):
-        from .geography import unknown_codes
+        from apertura.geo.regions import unknown_codes
 
         errors = {}
         if self.temporal_start and self.temporal_end and self.temporal_start > self.temporal_end:
@@ -165,6 +166,19 @@ class Dataset(models.Model):
             errors["spatial"] = _("Unknown INE codes: %(codes)s.") % {"codes": ", ".join(bad)}
         if errors:
             raise ValidationError(errors)
+
+
+class DatasetWords(models.Model):
+    """A dataset's row in the SQLite FTS5 table (see `fulltext`): unmanaged, only there for the search's join."""
+
+    dataset = models.OneToOneField(Dataset, primary_key=True, db_column="key", db_constraint=False,
+                                   on_delete=models.DO_NOTHING, related_name="fulltext")
+    title = models.TextField()
+    body = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = "catalog_dataset_fts"
 
 
 def _resource_path(instance, filename: str) -> str:
@@ -286,3 +300,70 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class HarvestSource(models.Model):
+    """Another portal whose datasets an administrator has this one import on a schedule."""
+
+    class Kind(models.TextChoices):
+        CKAN = "ckan", _("CKAN Action API")
+        DCAT = "dcat", _("DCAT catalog")
+
+    class Every(models.TextChoices):
+        HOURLY = "hourly", _("Every hour")
+        DAILY = "daily", _("Every day")
+        WEEKLY = "weekly", _("Every week")
+        MONTHLY = "monthly", _("Every month")
+
+    INTERVALS = {"hourly": dt.timedelta(hours=1), "daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7),
+                 "monthly": dt.timedelta(days=30)}
+
+    url = models.URLField(_("address"), max_length=500, unique=True,
+                          help_text=_("A CKAN portal (https://datos.example.org) or a DCAT catalog "
+                                      "(https://datos.example.org/catalog.ttl)."))
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices, default=Kind.CKAN)
+    institution = models.ForeignKey(Institution, verbose_name=_("publisher to assign"), on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+",
+                                    help_text=_("Empty: each dataset's organization is matched to an institution "
+                                                "here by acronym, slug or name."))
+    frequency = models.CharField(_("how often"), max_length=10, choices=Every.choices, default=Every.DAILY)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_run = models.DateTimeField(_("last run"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["url"]
+        verbose_name = _("harvest source")
+        verbose_name_plural = _("harvest sources")
+
+    def __str__(self) -> str:
+        return self.url
+
+    def is_due(self, now) -> bool:
+        return self.enabled and (self.last_run is None or self.last_run + self.INTERVALS[self.frequency] <= now)
+
+
+class HarvestRun(models.Model):
+    """One run of a harvest source and its report."""
+
+    source = models.ForeignKey(HarvestSource, on_delete=models.CASCADE, related_name="runs")
+    started = models.DateTimeField(_("started"), default=timezone.now)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    skipped = models.JSONField(_("skipped"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started"]
+        verbose_name = _("harvest run")
+        verbose_name_plural = _("harvest runs")
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.started:%Y-%m-%d %H:%M}"
+
+    @property
+    def summary(self) -> str:
+        return (f"{self.source.url}: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{len(self.skipped)} skipped" + (f"; stopped: {self.error}" if self.error else ""))

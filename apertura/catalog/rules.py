@@ -40,3 +40,4 @@ rules.add_perm("catalog.answer_request", is_administrator | edits_for_requested_
 rules.add_perm("catalog.publish_self", is_administrator)
 # The Open Data Users Committee's priorities are recorded by the administrators who serve as its secretariat.
 rules.add_perm("catalog.mark_priority", is_administrator)
+rules.add_perm("catalog.manage_harvest", is_administrator)

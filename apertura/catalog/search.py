@@ -1,13 +1,13 @@
-"""Dataset search: ranked, accent-insensitive words, and the Solr/Lucene filter syntax CKAN clients send.
+"""Dataset search: ranked full-text words, and the Solr/Lucene filter syntax CKAN clients send.
 
-Words are matched against folded columns (see `apertura.common.text.fold`), so «educación» finds «Educacion» on
-SQLite and PostgreSQL alike. Like CKAN's dismax, one or two words must all match; from three words on, one may
-be missing, and from six on 80% must match. Results rank by the number of words matched, then by words found in
-the title, name or keywords.
+Words (`q`) go to the full-text index (`fulltext`: FTS5 on SQLite, tsvector on PostgreSQL), accent-insensitive and
+plural-tolerant. Like CKAN's dismax, one or two words must all match; from three words on, one may be missing,
+and from six on 80% must match. Results rank by relevance, title words above description words.
 
-`fq` (and a `q` with `field:value` clauses) is parsed into a Django Q: `organization:x`, `groups:x`, `tags:x`,
-`res_format:CSV`, `license_id:x`, `metadata_modified:[2024-01-01T00:00:00Z TO *]`, `-field:x`, `NOT`, `AND`,
-`OR`, parentheses and `field:(a OR b)`. Bad syntax raises QuerySyntaxError with a message a person can act on.
+`fq` (and a `q` with `field:value` clauses) is parsed into a Django Q over the folded columns (see
+`apertura.common.text.fold`): `organization:x`, `groups:x`, `tags:x`, `res_format:CSV`, `license_id:x`,
+`metadata_modified:[2024-01-01T00:00:00Z TO *]`, `-field:x`, `NOT`, `AND`, `OR`, parentheses and
+`field:(a OR b)`. Bad syntax raises QuerySyntaxError with a message a person can act on.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ import operator
 import re
 import uuid
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import FloatField, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apertura.common.text import fold
 
+from . import fulltext
 from .models import Dataset
 
 STOP_WORDS = {"a", "al", "de", "del", "el", "en", "la", "las", "los", "por", "para", "con", "y", "o", "u", "un",
@@ -37,7 +38,7 @@ class QuerySyntaxError(ValueError):
 
 def stem(word: str) -> str:
     """A light plural stemmer for Spanish and English: «escuelas», «poblaciones», «schools» find their singular.
-    Words match as substrings of the folded text, so dropping an ending only widens what matches."""
+    Words match as prefixes of indexed words (substrings in `fq`), so dropping an ending only widens what matches."""
     if len(word) > 4 and word.endswith("es") and word[-3] not in "aeiou":
         return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
@@ -47,7 +48,7 @@ def stem(word: str) -> str:
 
 def words(q: str) -> list[str]:
     seen = []
-    for word in re.findall(r"\w+", fold(q)):
+    for word in re.findall(r"[^\W_]+", fold(q)):
         word = stem(word)
         if word not in STOP_WORDS and word not in seen:
             seen.append(word)
@@ -63,19 +64,12 @@ def required_matches(count: int) -> int:
     return math.floor(count * 0.8)
 
 
-def _hits(column: str, terms: list[str]):
-    return functools.reduce(operator.add, [
-        Case(When(**{f"{column}__contains": term}, then=Value(1)), default=Value(0), output_field=IntegerField())
-        for term in terms])
-
-
 def text_search(qs: QuerySet, q: str) -> QuerySet:
     """Filter by words and annotate `score`; without words every dataset scores 0."""
-    terms = words(q)
+    terms = words(q)[:fulltext.MAX_TERMS]
     if not terms:
-        return qs.annotate(score=Value(0, output_field=IntegerField()))
-    qs = qs.annotate(matched=_hits("search_text", terms), in_title=_hits("title_text", terms))
-    return qs.filter(matched__gte=required_matches(len(terms))).annotate(score=F("matched") * 10 + F("in_title"))
+        return qs.annotate(score=Value(0.0, output_field=FloatField()))
+    return fulltext.match(qs, terms, required_matches(len(terms)))
 
 
 # --- the Lucene subset -------------------------------------------------------------------------------------------

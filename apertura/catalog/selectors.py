@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import statistics
-from collections import Counter
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from apertura.institutions.models import Institution
 
-from . import geography
+from apertura.geo import regions as geography
 from .models import DataRequest, Dataset, License, Resource, Tag, Theme
 from .search import dataset_search
 
@@ -46,11 +45,17 @@ def datasets_find(*, q: str = "", fq: str = "", sort: str = "", qs: QuerySet | N
 
 
 FACETS = ["organization", "groups", "tags", "res_format", "license_id", "department"]
+FACET_IDS_MAX = 2_000
 
 
 def facets(qs: QuerySet, fields=FACETS, *, limit: int = 50) -> dict[str, list[dict]]:
     """Counts per value of each facet among the datasets of `qs`: [{name, display_name, count}], most first."""
+    # A search of a few thousand datasets is run once and its ids handed to the six facet queries; a broader one
+    # stays a subquery (a long IN list costs more than the search it saves).
     ids = qs.order_by().values("pk")
+    found = list(ids.values_list("pk", flat=True)[:FACET_IDS_MAX + 1])
+    if len(found) <= FACET_IDS_MAX:
+        ids = found
     out: dict[str, list[dict]] = {}
     for field in fields:
         if field == "organization":
@@ -67,15 +72,16 @@ def facets(qs: QuerySet, fields=FACETS, *, limit: int = 50) -> dict[str, list[di
                     .annotate(count=Count("dataset", distinct=True)).values_list("format", "count"))
             items = [(fmt, fmt, count) for fmt, count in rows]
         elif field == "license_id":
-            counts = Counter(Dataset.objects.filter(pk__in=ids).values_list("license_id", flat=True))
+            counts = dict(Dataset.objects.filter(pk__in=ids).order_by().values("license_id")
+                          .annotate(count=Count("pk")).values_list("license_id", "count"))
             titles = License.objects.in_bulk(list(counts))
             items = [(pk, titles[pk].title, count) for pk, count in counts.items()]
         elif field == "department":
-            counts = Counter()
-            for index in Dataset.objects.filter(pk__in=ids).exclude(spatial_index="").values_list(
-                    "spatial_index", flat=True):
-                counts.update(code for code in index.split() if len(code) == 2)
-            items = [(code, geography.label(code), count) for code, count in counts.items()]
+            # Counted by the database in one pass (22 filtered counts), not by reading every row's codes here.
+            codes = [code for code, _name in geography.DEPARTMENTS]
+            counts = Dataset.objects.filter(pk__in=ids).exclude(spatial_index="").aggregate(**{
+                f"d{code}": Count("pk", filter=Q(spatial_index__contains=f" {code} ")) for code in codes})
+            items = [(code, geography.label(code), counts[f"d{code}"]) for code in codes if counts[f"d{code}"]]
         else:
             continue
         items.sort(key=lambda item: (-item[2], str(item[1]).casefold()))

@@ -17,14 +17,15 @@ from django.utils.translation import gettext as _
 from apertura.audit.services import audit_record
 from apertura.common.partial_dates import PartialDate
 from apertura.common.text import fold
-from apertura.common.uploads import DOCUMENT_TYPES, check_upload
+from apertura.common.uploads import DOCUMENT_TYPES, PARQUET, check_upload
 from apertura.institutions.models import Institution
 
-from . import geography
+from apertura.geo import regions as geography
+from . import fulltext
 from .conf import max_upload_bytes
 from .models import ApiToken, DataRequest, DataRequestSupport, Dataset, License, Resource, Tag, Theme
 
-RESOURCE_TYPES = DOCUMENT_TYPES | {"application/gzip", "application/x-bzip2", "application/x-xz"}
+RESOURCE_TYPES = DOCUMENT_TYPES | {"application/gzip", "application/x-bzip2", "application/x-xz", PARQUET}
 # What a file's extension claims, and the sniffed types that honour the claim.
 _CLAIMS = {
     ".csv": {"text/csv", "text/plain"}, ".tsv": {"text/csv", "text/plain"}, ".txt": {"text/plain", "text/csv"},
@@ -33,13 +34,13 @@ _CLAIMS = {
     ".xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/zip"},
     ".docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/zip"},
     ".ods": {"application/vnd.oasis.opendocument.spreadsheet", "application/zip"},
-    ".png": {"image/png"}, ".jpg": {"image/jpeg"}, ".jpeg": {"image/jpeg"},
+    ".parquet": {PARQUET}, ".png": {"image/png"}, ".jpg": {"image/jpeg"}, ".jpeg": {"image/jpeg"},
 }
 _FORMATS = {
     "text/csv": "CSV", "application/pdf": "PDF", "application/zip": "ZIP", "application/gzip": "GZ",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
     "application/vnd.oasis.opendocument.spreadsheet": "ODS", "image/png": "PNG", "image/jpeg": "JPEG",
-    "text/plain": "TXT",
+    "text/plain": "TXT", PARQUET: "PARQUET",
 }
 DATASET_FIELDS = {"title", "description", "license", "contact_name", "contact_email", "temporal_start",
                   "temporal_end", "spatial", "frequency", "legal_basis", "state", "tags", "themes", "commitments",
@@ -104,6 +105,7 @@ def dataset_reindex(dataset: Dataset) -> None:
     dataset.spatial_index = geography.spatial_index(dataset.spatial or [])
     Dataset.objects.filter(pk=dataset.pk).update(
         title_text=dataset.title_text, search_text=dataset.search_text, spatial_index=dataset.spatial_index)
+    fulltext.index([dataset])
 
 
 def _apply(dataset: Dataset, values: dict) -> dict:
@@ -219,6 +221,41 @@ def resource_add(*, dataset: Dataset, by, title: str = "", description: str = ""
         dataset_reindex(dataset)
         audit_record(action="resource.add", obj_type="dataset", obj_id=dataset.pk, actor=by, summary=resource.title,
                      data={"resource": str(resource.pk), "sha256": resource.sha256, "url": resource.url})
+        if upload is not None:
+            from apertura.datastore.catalog import resource_file_changed
+
+            resource_file_changed(resource=resource, by=by)  # a tabular file is ingested once this commits
+        return resource
+
+
+def resource_replace_file(*, resource: Resource, by, upload) -> Resource:
+    """A new file for an uploaded resource. The old file stays in storage (the resource's history points to it), and
+    a table made from it stays served until the new file passes the datastore's checks."""
+    dataset = resource.dataset
+    if not rules.has_perm("catalog.change_dataset", by, dataset):
+        _refuse(user=by, action="resource.replace", obj_type="dataset", obj_id=dataset.pk,
+                why=f"{by} may not change resources of {dataset.name}")
+    if not resource.file:
+        raise ValidationError({"file": _("This resource is a link; add the file as a new resource.")})
+    checked = check_upload(upload, max_bytes=max_upload_bytes(), allowed=RESOURCE_TYPES)
+    _check_claim(upload.name, checked.content_type)
+    with transaction.atomic():
+        previous = resource.file.name
+        resource.original_name = upload.name[:255]
+        resource.media_type, resource.size, resource.sha256 = checked.content_type, checked.size, checked.sha256
+        suffix = PurePath(upload.name).suffix.lstrip(".").upper()
+        resource.format = (suffix or resource.format)[:20]
+        resource.file.save(upload.name, upload, save=False)
+        resource.modified = timezone.now()
+        resource.full_clean()
+        resource.save()
+        Dataset.objects.filter(pk=dataset.pk).update(modified=resource.modified)
+        audit_record(action="resource.replace", obj_type="dataset", obj_id=dataset.pk, actor=by,
+                     summary=resource.title, data={"resource": str(resource.pk), "sha256": resource.sha256,
+                                                   "previous_file": previous})
+        from apertura.datastore.catalog import resource_file_changed
+
+        resource_file_changed(resource=resource, by=by)  # a tabular file is ingested once this commits
         return resource
 
 
@@ -315,6 +352,27 @@ def catalog_publish_self(*, by=None, site_url: str) -> list[Dataset]:
     })
     with transaction.atomic():
         return [_publish_spec(spec, commission=commission, base=base, by=by) for spec in specs]
+
+
+# What the self-published datasets show: a write to any of these makes them stale.
+SELF_SOURCES = ["plan", "commitment", "milestone", "report", "validation", "proposal", "consultation",
+                "consultation_comment", "meeting", "data_request", "institution"]
+
+
+def catalog_publish_self_if_changed(*, site_url: str) -> bool:
+    """Publish the platform's own data again if the audit log shows a write to it since the last publication;
+    cheap when nothing changed, so a timer (or the task queue) can call it every few minutes."""
+    from apertura.audit.models import AuditEvent
+
+    last = (AuditEvent.objects.filter(action="dataset.publish_self").order_by("-created_at")
+            .values_list("created_at", flat=True).first())
+    changes = AuditEvent.objects.filter(object_type__in=SELF_SOURCES)
+    if last is not None and not changes.filter(created_at__gt=last).exists():
+        return False
+    if not Institution.objects.filter(acronym="GAE").exists():
+        return False
+    catalog_publish_self(site_url=site_url)
+    return True
 
 
 def _publish_spec(spec: dict, *, commission: Institution, base: str, by) -> Dataset:

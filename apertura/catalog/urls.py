@@ -1,6 +1,8 @@
 from django.urls import path, register_converter
 
-from . import ckan_api, dcat_views, views
+from apertura.datastore import views as datastore_views
+
+from . import ckan_api, dcat_views, harvest_views, views
 
 
 class RdfFormat:
@@ -24,6 +26,15 @@ urlpatterns = [
     path("datasets/<str:name>/edit/", views.dataset_edit, name="dataset_edit"),
     path("datasets/<str:name>/resources/new/", views.resource_create, name="resource_create"),
     path("datasets/<str:name>/resources/<uuid:rid>/download/", views.resource_download, name="resource_download"),
+    # The resource page and its table (apertura/datastore/views.py).
+    path("datasets/<str:name>/resources/<uuid:rid>/", datastore_views.resource_page, name="resource"),
+    path("datasets/<str:name>/resources/<uuid:rid>/status/", datastore_views.resource_status, name="resource_status"),
+    path("datasets/<str:name>/resources/<uuid:rid>/schema/", datastore_views.schema_edit, name="resource_schema"),
+    path("datasets/<str:name>/resources/<uuid:rid>/replace/", datastore_views.replace_file, name="resource_replace"),
+    path("datasets/<str:name>/resources/<uuid:rid>/table.<str:fmt>", datastore_views.table_download,
+         name="resource_table"),
+    path("datasets/<str:name>/resources/<uuid:rid>/versions/<int:number>.<str:fmt>",
+         datastore_views.version_download, name="resource_version"),
     path("data-requests/", views.request_list, name="requests"),
     path("data-requests/new/", views.request_create, name="request_create"),
     path("data-requests/supply-and-demand/", views.supply_and_demand, name="supply_demand"),
@@ -34,4 +45,7 @@ urlpatterns = [
     path("catalog.<rdf_format:fmt>", dcat_views.catalog, name="dcat_catalog"),
     path("dataset/<str:name>.<rdf_format:fmt>", dcat_views.dataset, name="dcat_dataset"),
     path("data.json", dcat_views.data_json, name="data_json"),
+    path("manage/harvest/", harvest_views.source_list, name="harvest_sources"),
+    path("manage/harvest/<int:pk>/", harvest_views.source_detail, name="harvest_source"),
+    path("manage/harvest/<int:pk>/run/", harvest_views.source_run, name="harvest_source_run"),
 ]

@@ -22,6 +22,7 @@ DOCUMENT_TYPES = {
     "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
     "application/zip", "text/csv", "text/plain",
 }
+PARQUET = "application/vnd.apache.parquet"
 # Shown inline by browsers safely; everything else is only ever downloaded.
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"}
 _MARKUP = (b"<html", b"<!doctype", b"<script", b"<svg", b"<?xml", b"<body", b"<iframe")
@@ -56,6 +57,8 @@ def check_upload(upload, *, max_bytes: int, allowed: set[str] = DOCUMENT_TYPES) 
 
 
 def _sniff(head: bytes) -> str:
+    if head.startswith(b"PAR1"):  # Apache Parquet's magic number; filetype does not know it
+        return PARQUET
     kind = filetype.guess(head)
     if kind is not None:
         return kind.mime

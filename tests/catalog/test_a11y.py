@@ -56,3 +56,26 @@ def test_catalog_pages_pass_axe_and_work_without_javascript(chromium, live_serve
             assert "organization=mineduc" in page.url and page.locator(".dataset-results > li").count() == 2
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_harvest_administration_passes_axe(chromium, live_server, admin_user, signed_in):
+    from django.conf import settings
+
+    from apertura.catalog.harvest import harvest_source_run, harvest_source_save
+
+    source = harvest_source_save(by=admin_user, url="http://127.0.0.1:9/", kind="dcat", frequency="weekly")
+    harvest_source_run(source=source)  # a failed run: its report shows on both pages
+    session = signed_in(admin_user).cookies[settings.SESSION_COOKIE_NAME].value
+    context = chromium.new_context(locale="es-GT", base_url=live_server.url)
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+    page = context.new_page()
+    source_js, problems = AXE_JS.read_text(), []
+    for path in ["/manage/harvest/", f"/manage/harvest/{source.pk}/"]:
+        assert page.goto(path).status == 200, path
+        page.evaluate(source_js)
+        result = page.evaluate(
+            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+        problems += [f"{path}: {v['id']} {v['help']} {[n['target'] for n in v['nodes'][:3]]}"
+                     for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    context.close()
+    assert not problems, "\n".join(problems)

@@ -1,6 +1,7 @@
 """DCAT-AP 3 catalog (validated with the official SHACL shapes), Hydra paging, per-dataset RDF and data.json."""
 
 import datetime as dt
+import json
 from functools import cache
 from pathlib import Path
 
@@ -74,7 +75,9 @@ def test_dataset_rdf(small_catalog):
 
 def test_data_json_has_the_pod_1_1_required_fields(small_catalog):
     """The POD 1.1 JSON Schema is not vendored here: its required fields are checked one by one."""
-    data = Client().get("/data.json").json()
+    response = Client().get("/data.json")
+    assert response.streaming and response["Content-Type"].startswith("application/json")
+    data = json.loads(b"".join(response.streaming_content))
     assert data["conformsTo"] == "https://project-open-data.cio.gov/v1.1/schema"
     assert {d["title"] for d in data["dataset"]} == {"Censo de población 2018", "Establecimientos educativos",
                                                      "Presupuesto de educación"}

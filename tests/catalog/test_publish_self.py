@@ -37,3 +37,23 @@ def test_publish_self_creates_and_refreshes_the_commissions_datasets(fifth_plan,
     found = Client().get("/api/3/action/package_search", {"q": "gobierno abierto hitos"}).json()["result"]
     assert found["results"][0]["name"] == "plan-de-accion-2021-2023"
 
+
+
+def test_self_published_datasets_refresh_after_writes_to_what_they_show(make_user, capsys):
+    from apertura.catalog.services import data_request_create
+    from apertura.catalog.tasks import refresh_self_published
+    from apertura.institutions.models import Institution
+
+    commission, _created = Institution.objects.get_or_create(acronym="GAE", defaults={
+        "slug": "gae", "name_es": "Comisión de Gobierno Abierto", "name_en": "Open Government Commission",
+        "kind": "public_entity"})
+    call_command("catalog", "publish-self", "--if-changed")
+    assert "republished" in capsys.readouterr().out
+    first = Dataset.objects.get(name="solicitudes-de-datos").modified
+    call_command("catalog", "publish-self", "--if-changed")
+    assert "unchanged" in capsys.readouterr().out
+    data_request_create(by=make_user(), institution=commission, title="Nacimientos",
+                        description="Por municipio y mes.")
+    assert refresh_self_published.enqueue().return_value is True
+    assert Dataset.objects.get(name="solicitudes-de-datos").modified > first
+    assert refresh_self_published.enqueue().return_value is False

@@ -95,3 +95,40 @@ def test_facets_count_the_found_datasets(small_catalog):
     assert {i["name"]: i["count"] for i in result["res_format"]} == {"CSV": 1, "JSON": 1}
     assert {i["name"]: i["count"] for i in result["department"]} == {"01": 2, "16": 1}
     assert {i["name"] for i in facets(datasets_find(fq="organization:ine"))["tags"]} == {"censo", "población"}
+
+
+@pytest.fixture
+def relevance_catalog(make_dataset):
+    make_dataset("primaria", title="Educacion primaria", description="Matricula por grado.")
+    make_dataset("becas", title="Becas escolares",
+                 description="Apoyo a la educación de niñas en el área rural.")
+    make_dataset("una-escuela", title="Una escuela modelo", description="Ficha de la escuela.")
+    make_dataset("gbv", title="Denuncias 2023",
+                 description="Reports of violence against women received by the police, by municipality.")
+
+
+def test_accents_in_the_query_find_unaccented_titles_and_titles_rank_first(relevance_catalog):
+    found = list(datasets_find(q="educación"))
+    assert [d.name for d in found] == ["primaria", "becas"] and found[0].score > found[1].score
+
+
+def test_plural_finds_singular_in_spanish_and_english(relevance_catalog):
+    assert names(datasets_find(q="escuelas")) == ["una-escuela"]
+    assert names(datasets_find(q="violence women")) == ["gbv"]
+    assert names(datasets_find(q="report womens")) == ["gbv"]
+
+
+def test_the_index_follows_every_edit(relevance_catalog, admin_user):
+    from apertura.catalog.models import Dataset
+    from apertura.catalog.services import dataset_update
+
+    dataset_update(dataset=Dataset.objects.get(name="gbv"), by=admin_user, title="Femicidios",
+                   description="Registro de casos.")
+    assert names(datasets_find(q="violence")) == []
+    assert names(datasets_find(q="femicidio")) == ["gbv"]
+
+
+def test_many_words_keep_minimum_should_match(relevance_catalog):
+    # Eleven words, three of them in the dataset: far from 80%, so nothing; the first ten count.
+    assert names(datasets_find(q="violence women police uno dos tres cuatro cinco seis siete ocho")) == []
+    assert names(datasets_find(q="violence women police municipality reports received")) == ["gbv"]

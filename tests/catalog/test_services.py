@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from apertura.audit.models import AuditEvent
-from apertura.catalog import geography, services
+from apertura.catalog import services
+from apertura.geo import regions as geography
 from apertura.catalog.models import DataRequest, Dataset, License, Theme
 
 pytestmark = pytest.mark.django_db

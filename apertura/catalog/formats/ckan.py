@@ -45,8 +45,18 @@ def license_dict(lic: License) -> dict:
             "domain_software": False, "is_generic": lic.pk.startswith("other"), "is_okd_compliant": lic.is_open}
 
 
-def resource_dict(resource: Resource, dataset: Dataset, base_url: str) -> dict:
+def _datastore_active(resources) -> set[str]:
+    """Ids of the resources with a queryable table; only uploads can have one, so links cost no query."""
+    from apertura.datastore.catalog import active_keys
+
+    uploads = [r.pk for r in resources if r.file]
+    return active_keys(uploads) if uploads else set()
+
+
+def resource_dict(resource: Resource, dataset: Dataset, base_url: str, *, active: set[str] | None = None) -> dict:
     upload = bool(resource.file)
+    if active is None:
+        active = _datastore_active([resource])
     return {
         "id": str(resource.pk), "package_id": str(dataset.pk),
         "url": base_url + resource.download_path() if upload else resource.url,
@@ -56,7 +66,7 @@ def resource_dict(resource: Resource, dataset: Dataset, base_url: str) -> dict:
         "state": "active", "resource_type": None, "url_type": "upload" if upload else None,
         "created": ckan_time(resource.created), "last_modified": ckan_time(resource.modified),
         "metadata_modified": ckan_time(resource.modified), "cache_url": None, "cache_last_updated": None,
-        "datastore_active": False,
+        "datastore_active": str(resource.pk) in active,
     }
 
 
@@ -65,6 +75,7 @@ def package_dict(dataset: Dataset, base_url: str) -> dict:
     lic = dataset.license
     tags = list(dataset.tags.all())
     resources = list(dataset.resources.all())
+    active = _datastore_active(resources)
     extras = {
         "legal_basis": dataset.legal_basis, "frequency": dataset.frequency,
         "spatial_ine": " ".join(dataset.spatial or []),
@@ -86,6 +97,6 @@ def package_dict(dataset: Dataset, base_url: str) -> dict:
         "tags": [{"id": str(tag.pk), "name": tag.name, "display_name": tag.name, "state": "active",
                   "vocabulary_id": None} for tag in tags],
         "extras": [{"key": key, "value": value} for key, value in extras.items() if value],
-        "resources": [resource_dict(resource, dataset, base_url) for resource in resources],
+        "resources": [resource_dict(resource, dataset, base_url, active=active) for resource in resources],
         "relationships_as_subject": [], "relationships_as_object": [],
     }

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
+import json
 
-from .. import geography
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+
+from apertura.geo import regions as geography
 from ..models import Dataset
 
 ACCRUAL = {"CONT": "R/PT1S", "DAILY": "R/P1D", "WEEKLY": "R/P1W", "MONTHLY": "R/P1M", "QUARTERLY": "R/P3M",
@@ -57,6 +60,7 @@ def dataset_entry(dataset: Dataset, base: str) -> dict:
 
 
 def catalog_data(datasets, base: str) -> dict:
+    """The whole catalog as one dict (small catalogs, tests); `catalog_chunks` writes the same document."""
     return {
         "@context": "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld",
         "@id": f"{base}/data.json", "@type": "dcat:Catalog",
@@ -65,3 +69,14 @@ def catalog_data(datasets, base: str) -> dict:
         "title": getattr(settings, "APERTURA_SITE_NAME", "Apertura"),
         "dataset": [dataset_entry(d, base) for d in datasets],
     }
+
+
+def catalog_chunks(datasets, base: str):
+    """The JSON text of `catalog_data`, one dataset at a time: a national catalog is served in constant memory.
+    `datasets` should be an iterator (`.iterator(chunk_size=…)` keeps the prefetches per chunk)."""
+    head = json.dumps(catalog_data([], base), cls=DjangoJSONEncoder, ensure_ascii=False)
+    yield head[:-len("[]}")] + "["
+    for number, dataset in enumerate(datasets):
+        yield ("," if number else "") + json.dumps(dataset_entry(dataset, base), cls=DjangoJSONEncoder,
+                                                   ensure_ascii=False)
+    yield "]}"

@@ -6,7 +6,7 @@ from django.conf import settings
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
-from .. import geography
+from apertura.geo import regions as geography
 from ..models import Dataset
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import geography
+from apertura.geo import regions as geography
 from ..models import Dataset
 
 

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from apertura.catalog.harvest import harvest_ckan, harvest_dcat
-from apertura.catalog.services import catalog_publish_self
+from apertura.catalog.services import catalog_publish_self, catalog_publish_self_if_changed
 
 
 class Command(BaseCommand):
@@ -13,6 +13,8 @@ class Command(BaseCommand):
         verbs = parser.add_subparsers(dest="verb", required=True, metavar="{publish-self,harvest-ckan,harvest-dcat}")
         publish = verbs.add_parser("publish-self", help="publish or refresh the plans and data requests as datasets")
         publish.add_argument("--site-url", default=None, help="public address of the site (APERTURA_SITE_URL)")
+        publish.add_argument("--if-changed", action="store_true",
+                             help="only if plans, progress, participation or data requests changed since (for cron)")
 
         harvest = verbs.add_parser("harvest-ckan", help="import the datasets of a CKAN (or Apertura) portal")
         harvest.add_argument("url", help="the portal's address, e.g. https://datos.example.org")
@@ -31,6 +33,10 @@ class Command(BaseCommand):
             return
         if verb == "publish-self":
             site_url = options["site_url"] or getattr(settings, "SITE_URL", "http://127.0.0.1:8000")
+            if options["if_changed"]:
+                changed = catalog_publish_self_if_changed(site_url=site_url)
+                self.stdout.write("republished" if changed else "unchanged since the last publication")
+                return
             try:
                 datasets = catalog_publish_self(site_url=site_url)
             except ValidationError as error:
