@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from apertura.datastore.api import router as datastore_router
 from apertura.institutions.api import router as institutions_router
 from apertura.plans.api import router as plans_router
 
@@ -13,3 +14,6 @@ api = NinjaAPI(
 )
 api.add_router("/plans", plans_router)
 api.add_router("/institutions", institutions_router)
+api.add_router("/participation", "apertura.participation.api.router")
+api.add_router("/catalog", "apertura.catalog.api.router")
+api.add_router("/datastore", datastore_router)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("notifications/", include("apertura.notifications.urls")),
     path("participate/", include("apertura.participation.urls")),
     path("", include("apertura.catalog.urls")),
+    path("explore/", include("apertura.explore.urls")),
     path("evidence/<int:pk>/", plan_views.evidence_download, name="evidence"),
     path("accounts/", include("apertura.accounts.urls")),
     path("manage/", include("apertura.accounts.manage_urls")),

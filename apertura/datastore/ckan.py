@@ -12,6 +12,10 @@ from .selectors import NotPublished, published_table, published_tables
 ACTIONS = ("datastore_search", "datastore_info", "datastore_search_sql")
 
 
+class TableNotFound(QueryError):
+    """No table the caller may read has this id (CKAN answers "Not Found Error", 404)."""
+
+
 def _bool(value, default: bool) -> bool:
     if value is None:
         return default
@@ -29,21 +33,27 @@ def _json(value):
     return value
 
 
-def ckan_action(action: str, data: dict) -> dict:
-    """Run one DataStore action; raises QueryError (or SQLRefused, a kind of ValueError) with a plain message."""
+def ckan_action(action: str, data: dict, *, keys: set[str] | None = None) -> dict:
+    """Run one DataStore action; raises QueryError (TableNotFound for an unknown id) or SQLRefused (a kind of
+    ValueError) with a plain message. `keys`, when given, are the only tables the caller may read."""
     if action not in ACTIONS:
         raise QueryError(_("Unknown action %(action)s.") % {"action": action})
     if action == "datastore_search_sql":
         if not data.get("sql"):
             raise QueryError(_("The parameter sql is required."))
-        return datastore_search_sql(str(data["sql"]), tables=published_tables())
+        tables = published_tables()
+        if keys is not None:
+            tables = {key: table for key, table in tables.items() if key in keys}
+        return datastore_search_sql(str(data["sql"]), tables=tables)
     key = data.get("resource_id") or data.get("id")
     if not key:
         raise QueryError(_("The parameter resource_id is required."))
     try:
+        if keys is not None and str(key) not in keys:
+            raise NotPublished(key)
         table = published_table(str(key))
     except NotPublished as exc:
-        raise QueryError(_("No published table has the id %(id)s.") % {"id": key}) from exc
+        raise TableNotFound(_("No published table has the id %(id)s.") % {"id": key}) from exc
     if action == "datastore_info":
         return datastore_info(table)
     return datastore_search(

@@ -42,3 +42,8 @@ def xlsx_export_max_rows() -> int:
 
 def memory_limit() -> str:
     return _setting("APERTURA_DATASTORE_MEMORY_LIMIT", "512MB")
+
+
+def result_cache_entries() -> int:
+    """How many query results each process keeps (0: none; see engine.query.cached)."""
+    return _setting("APERTURA_DATASTORE_RESULT_CACHE", 128)

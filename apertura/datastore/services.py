@@ -17,6 +17,7 @@ from apertura.audit.services import audit_record
 from . import conf
 from .engine.ingest import CASTS, IngestResult, Limits, ingest_file
 from .models import DatastoreTable, DatastoreVersion
+from .vocabulary import DIMENSION, DIMENSION_KINDS
 
 
 class SchemaError(ValueError):
@@ -45,15 +46,21 @@ def datastore_table_get_or_create(*, key: str, by=None) -> DatastoreTable:
     return table
 
 
-def datastore_ingest_queue(*, key: str, source_path: Path | str, source_name: str = "", by=None):
-    """Queue the ingest as a background task (the table shows "queued" until a worker takes it)."""
-    from .tasks import ingest
+def datastore_ingest_queue(*, key: str, source_path: Path | str = "", source_name: str = "", by=None,
+                           storage_name: str = "", notify_url: str = ""):
+    """Queue the ingest as a background task (the table shows "queued" until a worker takes it). The file is a
+    local `source_path`, or `storage_name` in the default file storage (S3…), which the worker copies first.
+    With `notify_url`, `by` is notified of the outcome with a link to that page."""
+    from .tasks import ingest, ingest_stored
 
     table = datastore_table_get_or_create(key=key, by=by)
     DatastoreTable.objects.filter(pk=table.pk).update(status=DatastoreTable.Status.QUEUED, progress=0,
                                                       progress_stage="")
+    if storage_name:
+        return ingest_stored.enqueue(key=key, storage_name=storage_name, source_name=source_name,
+                                     actor_id=getattr(by, "pk", None), notify_url=notify_url)
     return ingest.enqueue(key=key, source_path=str(source_path), source_name=source_name,
-                          actor_id=getattr(by, "pk", None))
+                          actor_id=getattr(by, "pk", None), notify_url=notify_url)
 
 
 def datastore_ingest(*, key: str, source_path: Path | str, source_name: str = "", schema: dict | None = None,
@@ -131,17 +138,20 @@ def datastore_ingest(*, key: str, source_path: Path | str, source_name: str = ""
     return result
 
 
+KEPT = ("title", "description", "unit", DIMENSION)  # what the publisher wrote about a column, not its type
+
+
 def _keep_descriptions(new: dict, old: dict) -> dict:
     """Titles, descriptions and units the publisher wrote survive a new upload of the same columns."""
     previous = {f["name"]: f for f in (old or {}).get("fields", [])}
     fields = []
     for field_ in new.get("fields", []):
-        kept = {k: v for k, v in previous.get(field_["name"], {}).items() if k in ("title", "description", "unit")}
+        kept = {k: v for k, v in previous.get(field_["name"], {}).items() if k in KEPT}
         fields.append({**field_, **kept})
     return {**new, "fields": fields}
 
 
-EDITABLE = {"title", "description", "unit", "type", "format", "trueValues", "falseValues"}
+EDITABLE = {"title", "description", "unit", "type", "format", "trueValues", "falseValues", DIMENSION}
 
 
 def datastore_schema_update(*, key: str, schema: dict, by=None) -> DatastoreTable:
@@ -160,7 +170,12 @@ def datastore_schema_update(*, key: str, schema: dict, by=None) -> DatastoreTabl
                 raise SchemaError(_("“%(key)s” cannot be edited.") % {"key": sorted(unknown)[0]})
             if field_.get("type", current[name]["type"]) not in CASTS:
                 raise SchemaError(_("“%(type)s” is not a type a column can have.") % {"type": field_["type"]})
-            fields.append({**current[name], **field_})
+            if field_.get(DIMENSION, "") not in ("", *DIMENSION_KINDS):
+                raise SchemaError(_("“%(kind)s” is not a kind of breakdown.") % {"kind": field_[DIMENSION]})
+            merged = {**current[name], **field_}
+            if not merged.get(DIMENSION):
+                merged.pop(DIMENSION, None)  # empty means "let the platform recognise it"
+            fields.append(merged)
         named = {f["name"] for f in fields}
         fields += [f for f in table.schema.get("fields", []) if f["name"] not in named]
         order = [f["name"] for f in table.schema.get("fields", [])]

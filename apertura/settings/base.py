@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "apertura.participation",
     "apertura.catalog",
     "apertura.datastore",
+    "apertura.geo",
+    "apertura.explore",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Front-end packages come from npm at setup (package.json); Django serves the files it needs from there.
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist")]
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist")] + [
+    (f"vendor/{name}", PROJECT_DIR / "node_modules" / name / "build") for name in ("vega", "vega-lite", "vega-embed")]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env_str("APERTURA_MEDIA_ROOT", str(DATA_DIR / "media"))
 STORAGES = {

@@ -50,3 +50,38 @@ def _messages_in_english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def catalog(db, make_user, settings, tmp_path):
+    """Two institutions with an editor each, an administrator, and a way to publish a CSV as a resource of a
+    dataset: the upload goes through the catalog's service, whose hook ingests it (tasks run inline)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apertura.catalog.registers import seed
+    from apertura.catalog.services import dataset_create, resource_add
+    from apertura.institutions.models import Institution
+
+    seed()
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    ine = Institution.objects.create(acronym="INE", slug="ine", name_es="Instituto Nacional de Estadística",
+                                     name_en="National Statistics Institute", kind="public_entity")
+    Institution.objects.create(acronym="MINEDUC", slug="mineduc", name_es="Ministerio de Educación",
+                               name_en="Ministry of Education", kind="public_entity")
+    people = {"admin": make_user("administrator"), "editor": make_user("editor", "INE"),
+              "other_editor": make_user("editor", "MINEDUC"), "participant": make_user()}
+
+    class Catalog:
+        users = people
+
+        @staticmethod
+        def dataset(name="poblacion", state="published"):
+            return dataset_create(by=people["admin"], publisher=ine, name=name, title=name.title(),
+                                  description="Datos.", license="CC-BY-4.0", state=state)
+
+        @staticmethod
+        def upload(dataset, name, content: bytes, *, capture):
+            with capture(execute=True):
+                return resource_add(dataset=dataset, by=people["editor"], upload=SimpleUploadedFile(name, content))
+
+    return Catalog

@@ -38,6 +38,9 @@ FALSE_VALUES = ["false", "False", "FALSE", "no", "No", "NO"]
 DATE_FORMATS = {"%d/%m/%Y": "%/%/____", "%d-%m-%Y": "%-%-____", "%Y/%m/%d": "____/%/%"}
 
 Progress = Callable[[str, float], None]
+# Row groups of 32k rows (DuckDB's default is 122k): a page of results reads only the row groups holding its
+# rows, so smaller groups make first pages cheaper, at a small cost to full scans and file size.
+PARQUET_OPTIONS = "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 32768)"
 
 
 @dataclass
@@ -173,7 +176,7 @@ def sniff_format(head: bytes, report: Report) -> str:
         return "parquet"
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_without_bom(head):
         return "csv"
     text = head.lstrip(codecs.BOM_UTF8).lstrip()
     lowered = text[:2048].lower()
@@ -195,6 +198,21 @@ def sniff_format(head: bytes, report: Report) -> str:
     return "csv"
 
 
+def _utf16_without_bom(head: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when every other byte is zero (Latin text saved as UTF-16 with no mark)."""
+    sample = head[:4096]
+    half = len(sample) // 2
+    sample = sample[:2 * half]
+    if half < 2:
+        return None
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    if odd >= 0.9 * half and even <= 0.1 * half:
+        return "utf-16-le"
+    if even >= 0.9 * half and odd <= 0.1 * half:
+        return "utf-16-be"
+    return None
+
+
 def detect_encoding(path: Path, head: bytes, report: Report) -> str:
     """UTF-8 (with or without BOM) or UTF-16 (by its BOM) from the first bytes; otherwise the single-byte
     encoding charset-normalizer finds likeliest. (Bytes further on are checked when the file is read.)"""
@@ -202,6 +220,8 @@ def detect_encoding(path: Path, head: bytes, report: Report) -> str:
         return "utf-8"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if utf16 := _utf16_without_bom(head):
+        return utf16
     try:
         # A multi-byte character may be cut at the end of the sample: ignore the last few bytes.
         head.decode("utf-8") if len(head) < SAMPLE_BYTES else head[:-4].decode("utf-8")
@@ -552,7 +572,7 @@ def _ingest_parquet(con, source, dest, workdir, report, progress) -> IngestResul
     tmp = workdir / "out.parquet"
     columns = ", ".join(ident(f["name"]) for f in fields)
     con.execute(f"COPY (SELECT {columns} FROM read_parquet({literal(str(source))})) "
-                f"TO {literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)")
+                f"TO {literal(str(tmp))} {PARQUET_OPTIONS}")
     rows = meta.metadata.num_rows
     report.stats.update(rows=rows, fields=len(fields))
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -673,15 +693,18 @@ def _infer(con, source: str, names: list[str], indexes) -> list[dict]:
     checks = []
     for i in indexes:
         c = f"c{i + 1}"
+        # A failed cast or strptime costs far more than a pattern test, and an aggregate's argument is computed
+        # for every row (its FILTER applies after): each CASE tries to parse only the values that may fit.
+        numeric = f"regexp_matches({c}, '^\\s*[-+.0-9]') AND NOT {_leading_zero(c)}"
         checks += [f"count(NULLIF(trim({c}), ''))",
-                   f"count(*) FILTER ({CASTS['integer'](c, {})} IS NOT NULL AND NOT {_leading_zero(c)})",
-                   f"count(*) FILTER (TRY_CAST({c} AS DOUBLE) IS NOT NULL AND NOT {_leading_zero(c)} "
-                   f"AND lower(trim({c}, ' +-')) NOT IN ('nan', 'inf', 'infinity'))",
+                   f"count(CASE WHEN {numeric} THEN {CASTS['integer'](c, {})} END)",
+                   f"count(CASE WHEN {numeric} AND lower(trim({c}, ' +-')) NOT IN ('nan', 'inf', 'infinity') "
+                   f"THEN TRY_CAST({c} AS DOUBLE) END)",
                    f"count(*) FILTER (trim({c}) IN ({', '.join(literal(v) for v in TRUE_VALUES + FALSE_VALUES)}))",
-                   f"count(TRY_CAST({c} AS DATE)) FILTER ({c} LIKE '____-__-__')",
-                   *[f"count(try_strptime({c}, {literal(fmt)})) FILTER ({c} LIKE {literal(like)})"
+                   f"count(CASE WHEN {c} LIKE '____-__-__' THEN TRY_CAST({c} AS DATE) END)",
+                   *[f"count(CASE WHEN {c} LIKE {literal(like)} THEN try_strptime({c}, {literal(fmt)}) END)"
                      for fmt, like in DATE_FORMATS.items()],
-                   f"count(TRY_CAST({c} AS TIMESTAMP)) FILTER ({c} LIKE '____-__-__%:%')"]
+                   f"count(CASE WHEN {c} LIKE '____-__-__%:%' THEN TRY_CAST({c} AS TIMESTAMP) END)"]
     per = 6 + len(DATE_FORMATS)
     counts = con.execute(f"SELECT {', '.join(checks)} FROM {source}").fetchone()
     fields = []
@@ -764,7 +787,11 @@ def _strict_cast(c: str, field_: dict) -> str:
         return f"CAST(strptime({c}, {literal(fmt)}) AS {target})" if fmt and fmt not in ("default", "any") \
             else f"CAST({c} AS {target})"
     if type_ == "boolean":
-        return f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({_cast(c, field_)}, error('type')) END"
+        # Untrimmed values are tried first: most files have no spaces around yes/no, and trim costs.
+        trues = ", ".join(literal(v) for v in field_.get("trueValues", TRUE_VALUES))
+        falses = ", ".join(literal(v) for v in field_.get("falseValues", FALSE_VALUES))
+        return (f"CASE WHEN {c} IN ({trues}) THEN true WHEN {c} IN ({falses}) THEN false WHEN {c} IS NULL THEN NULL "
+                f"ELSE coalesce({_cast(c, field_)}, error('type')) END")
     return c
 
 
@@ -773,10 +800,12 @@ def _write(con, fields: list[dict], source: str, target: Path, progress, *, stri
     """COPY the typed rows to `target`; returns the row count, or None when a strict cast stopped it."""
     cast = _strict_cast if strict else _cast
     columns = ", ".join(f"{cast(f'c{i + 1}', f)} AS {ident(f['name'])}" for i, f in enumerate(fields))
-    where = f" WHERE CASE WHEN {_blank(len(fields))} THEN error('blank row') ELSE true END" if strict else ""
+    # A chain of ORs stops at the first non-empty cell of a row: only a blank row reaches the error.
+    where = (" WHERE " + " OR ".join(f"c{i + 1} IS NOT NULL" for i in range(len(fields))) +
+             " OR CAST(error('blank row') AS BOOLEAN)") if strict else ""
     try:
         result = _run_with_progress(con, f"COPY (SELECT {columns} FROM {source}{where}) TO {literal(str(target))} "
-                                         "(FORMAT parquet, COMPRESSION zstd)", progress, start, 0.99, "writing")
+                                         f"{PARQUET_OPTIONS}", progress, start, 0.99, "writing")
     except duckdb.Error:
         if strict:
             return None

@@ -16,6 +16,7 @@ import json
 import re
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,8 +60,14 @@ class TableRef:
     @property
     def source(self) -> str:
         """The table with CKAN's `_id`: the row's position in the file, from 1 (rows keep the upload's order)."""
-        return (f"(SELECT file_row_number + 1 AS _id, * EXCLUDE (file_row_number) "
-                f"FROM read_parquet({literal(str(self.path))}, file_row_number=true))")
+        return self.rows()
+
+    def rows(self, *, keep_position: bool = False, where: str = "") -> str:
+        """`source`, optionally keeping `file_row_number` (the position from 0, which DuckDB can prune row
+        groups by, unlike the computed `_id`) and with a condition applied inside the scan."""
+        rest = "*" if keep_position else "* EXCLUDE (file_row_number)"
+        return (f"(SELECT file_row_number + 1 AS _id, {rest} "
+                f"FROM read_parquet({literal(str(self.path))}, file_row_number=true){where})")
 
 
 # --- Connections -------------------------------------------------------------------------------------------
@@ -76,6 +83,8 @@ def connection() -> duckdb.DuckDBPyConnection:
         base = _bases.get(root)
         if base is None:
             base = duckdb.connect(config={"threads": 2, "memory_limit": conf.memory_limit()})
+            # Spares each query re-reading the Parquet footer (a changed file is noticed by its modification time).
+            base.execute("SET parquet_metadata_cache=true")
             base.execute(f"SET allowed_directories=[{literal(root.rstrip('/') + '/')}]")
             base.execute("SET enable_external_access=false")
             base.execute("SET lock_configuration=true")
@@ -176,8 +185,12 @@ def parse_sort(table: TableRef, sort) -> list[tuple[str, bool, bool]]:
     return keys
 
 
-def _order(keys) -> str:
-    return ", ".join(f"{ident(n)} {'DESC' if d else 'ASC'} NULLS {'FIRST' if nf else 'LAST'}" for n, d, nf in keys)
+def _order(keys, *, position: bool = False) -> str:
+    """ORDER BY text; with `position`, `_id` is sorted as `file_row_number` (same order, prunable)."""
+    def ref(name):
+        return "file_row_number" if position and name == "_id" else ident(name)
+
+    return ", ".join(f"{ref(n)} {'DESC' if d else 'ASC'} NULLS {'FIRST' if nf else 'LAST'}" for n, d, nf in keys)
 
 
 def _json_value(value):
@@ -193,8 +206,7 @@ def encode_cursor(keys, row: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def _after(table: TableRef, keys, token: str) -> tuple[str, list]:
-    """The keyset condition: rows strictly after the cursor's row in the sort order (NULLs placed as sorted)."""
+def _cursor_values(keys, token: str) -> list:
     try:
         payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         values = payload["v"]
@@ -203,6 +215,20 @@ def _after(table: TableRef, keys, token: str) -> tuple[str, list]:
     except (ValueError, KeyError, TypeError) as exc:
         raise QueryError(_("The page cursor does not belong to this query; start again from the first page.")) \
             from exc
+    return values
+
+
+def _cursor_position(keys, token: str) -> int:
+    """The position (from 0) following a cursor on `_id` alone: the last row's `_id`."""
+    value = _cursor_values(keys, token)[0]
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise QueryError(_("The page cursor does not belong to this query; start again from the first page."))
+    return value
+
+
+def _after(table: TableRef, keys, token: str) -> tuple[str, list]:
+    """The keyset condition: rows strictly after the cursor's row in the sort order (NULLs placed as sorted)."""
+    values = _cursor_values(keys, token)
     ors, params = [], []
     for i, (name, desc, nulls_first) in enumerate(keys):
         parts = []
@@ -250,33 +276,122 @@ def datastore_search(table: TableRef, *, filters=None, q=None, fields=None, sort
         page_params += extra
     where = f" WHERE {' AND '.join(page_clauses)}" if page_clauses else ""
     selected = list(dict.fromkeys(names + [k[0] for k in keys]))
-    sql = (f"SELECT {', '.join(ident(n) for n in selected)} FROM {table.source}{where} ORDER BY {_order(keys)} "
-           f"LIMIT {limit}" + ("" if cursor else f" OFFSET {offset}"))
-    cur = connection()
-    try:
-        rows = run(cur, sql, page_params, timeout=timeout).fetchall()
-        total = None
-        if include_total:
-            if clauses:
-                total = run(cur, f"SELECT count(*) FROM {table.source} WHERE {' AND '.join(clauses)}", params,
-                            timeout=timeout).fetchone()[0]
-            else:
-                total = table.row_count
-    finally:
-        cur.close()
-    dicts = [dict(zip(selected, row, strict=True)) for row in rows]
+    positional = not clauses and keys == [("_id", False, False)]
+    if positional:
+        # Rows in the file's order: the page is a range of positions, read from the row groups that hold it.
+        start = _cursor_position(keys, cursor) if cursor else offset
+        sql = (f"SELECT {', '.join(ident(n) for n in selected)} FROM "
+               f"{table.rows(where=f' WHERE file_row_number >= {start} AND file_row_number < {start + limit}')} "
+               "ORDER BY _id")
+        page_params = []
+    else:
+        sql = _page_sql(table, page_clauses, keys, selected, limit, 0 if cursor else offset)
+    count = f"SELECT count(*) FROM {table.source} WHERE {' AND '.join(clauses)}" if include_total and clauses \
+        else None
+    reach = limit + offset
+    # Not after a cursor: its condition already narrows the rows, and would be evaluated twice.
+    lead = keys[0] if not (positional or cursor) and keys[0][0] != "_id" and 0 < reach <= LEAD_BOUND_MAX \
+        and table.row_count > SMALL_TABLE_ROWS else None
+
+    def page_records():
+        cur = connection()
+        try:
+            query, query_params = sql, page_params
+            if lead:
+                bound = _lead_bound(cur, table, where, page_params, lead, reach, timeout)
+                if bound:
+                    query = _page_sql(table, page_clauses + [bound[0]], keys, selected, limit, offset)
+                    query_params = page_params + bound[1]
+            rows = run(cur, query, query_params, timeout=timeout).fetchall()
+            total = run(cur, count, params, timeout=timeout).fetchone()[0] if count else None
+        finally:
+            cur.close()
+        dicts = [dict(zip(selected, row, strict=True)) for row in rows]
+        after = encode_cursor(keys, dicts[-1]) if dicts and len(dicts) == limit else None
+        return (format_records(dicts, names, records_format), after, total), \
+            len(rows) * len(selected) <= CACHED_CELLS_MAX
+
+    records, after, total = cached(table, (sql, count, records_format, tuple(names)), page_params + params,
+                                   page_records)
     result = {
         "resource_id": table.key,
         "fields": [{"id": n, "type": CKAN_TYPES[table.types[n]]} for n in names],
-        "records": format_records(dicts, names, records_format),
+        "records": records if isinstance(records, str) else [type(r)(r) for r in records],  # callers own theirs
         "limit": limit, "offset": 0 if cursor else offset, "filters": filters or {},
         "include_total": include_total, "records_format": records_format, "sort": _order(keys),
     }
     if include_total:
-        result["total"] = total
-    if dicts and len(dicts) == limit:
-        result["next_page"] = encode_cursor(keys, dicts[-1])
+        result["total"] = table.row_count if total is None else total
+    if after:
+        result["next_page"] = after
     return result
+
+
+LEAD_BOUND_MAX = 10_000
+SMALL_TABLE_ROWS = 100_000
+
+
+def _page_sql(table: TableRef, clauses: list[str], keys, selected: list[str], limit: int, offset: int) -> str:
+    """Late materialisation: find the page's rows by reading only the filtered and sorted columns, then read
+    every selected column of just those rows (DuckDB skips the row groups that hold none of them). A small
+    table is read in one go: two steps would cost more than they save."""
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    if 0 < table.row_count <= SMALL_TABLE_ROWS:
+        return (f"SELECT {', '.join(ident(n) for n in selected)} FROM {table.source}{where} ORDER BY {_order(keys)} "
+                f"LIMIT {limit} OFFSET {offset}")
+    page = (f"SELECT file_row_number FROM {table.rows(keep_position=True)}{where} "
+            f"ORDER BY {_order(keys, position=True)} LIMIT {limit} OFFSET {offset}")
+    return (f"WITH page AS ({page}) SELECT {', '.join(ident(n) for n in selected)} FROM "
+            f"{table.rows(where=' WHERE file_row_number IN (SELECT file_row_number FROM page)')} "
+            f"ORDER BY {_order(keys)}")
+
+
+def _lead_bound(cur, table: TableRef, where: str, params: list, lead, reach: int, timeout) -> tuple | None:
+    """A condition on the first sort column that every row up to the page's end meets: the value of the
+    `reach`-th row, found by a sort on that column alone (which DuckDB does far faster than on several, as it
+    can drop rows while scanning). The full sort then reads only rows at or before that value, and skips the
+    row groups whose statistics place them after it (much of a file sorted by date, for instance)."""
+    name, desc, nulls_first = lead
+    c = ident(name)
+    row = run(cur, f"SELECT {c} FROM {table.source}{where} ORDER BY {c} {'DESC' if desc else 'ASC'} "
+                   f"NULLS {'FIRST' if nulls_first else 'LAST'} LIMIT 1 OFFSET {reach - 1}", params,
+              timeout=timeout).fetchone()
+    if row is None:  # fewer rows than the page's end: nothing to narrow
+        return None
+    if row[0] is None:  # the page reaches the empty values, sorted last (all rows needed) or first (only them)
+        return (f"{c} IS NULL", []) if nulls_first else None
+    bound = f"{c} {'>=' if desc else '<='} ?"
+    return (f"({bound} OR {c} IS NULL)" if nulls_first else bound), [row[0]]
+
+
+_results: OrderedDict = OrderedDict()
+_results_lock = threading.Lock()
+CACHED_CELLS_MAX = 5000  # a page of 100 rows of 50 columns; with 128 entries, a few tens of MB at most
+
+
+def cached(table: TableRef, query, params: list, compute):
+    """The value of `compute()` (which returns it and whether it is small enough to keep), kept per process
+    for the same query on the same file: a published version's Parquet never changes (a file replaced in
+    place has another inode or modification time). The least recently used is dropped first."""
+    entries = conf.result_cache_entries()
+    try:
+        stat = table.path.stat()
+    except OSError:
+        entries = 0  # the query then says what is wrong with the file
+    if not entries:
+        return compute()[0]
+    key = (str(table.path), stat.st_ino, stat.st_mtime_ns, stat.st_size, query, tuple(params))
+    with _results_lock:
+        if key in _results:
+            _results.move_to_end(key)
+            return _results[key]
+    value, keep = compute()
+    if keep:
+        with _results_lock:
+            _results[key] = value
+            while len(_results) > entries:
+                _results.popitem(last=False)
+    return value
 
 
 def format_records(rows: list[dict], names: list[str], records_format: str):
@@ -394,7 +509,7 @@ def _histogram(cur, table, name, low, high, bins, timeout) -> list[dict]:
     width = (high - low) / bins if high > low else 1.0
     c = ident(name)
     counts = dict(run(cur, f"SELECT least(CAST(floor(({c} - ?) / ?) AS BIGINT), {bins - 1}) AS b, count(*) "
-                           f"FROM {table.source} WHERE {c} IS NOT NULL GROUP BY b", [low, width],
+                           f"FROM {table.source} WHERE {c} IS NOT NULL GROUP BY 1", [low, width],
                       timeout=timeout).fetchall())
     used = bins if high > low else 1
     return [{"from": low + i * width, "to": low + (i + 1) * width if high > low else high,
@@ -494,3 +609,18 @@ def _file_chunks(path: Path, size: int = 1024 * 1024) -> Iterator[bytes]:
     with path.open("rb") as handle:
         while chunk := handle.read(size):
             yield chunk
+
+
+def top_values(table: TableRef, names: list[str], *, n: int = 5, timeout: float | None = None) -> dict[str, list]:
+    """The most frequent non-empty values of each named column: {name: [(value, count), …]}, most first."""
+    out = {}
+    cur = connection()
+    try:
+        for name in names:
+            c = ident(_known(table, name))
+            rows = run(cur, f"SELECT {c}, count(*) AS n FROM {table.source} WHERE {c} IS NOT NULL "
+                            f"GROUP BY {c} ORDER BY n DESC, {c} LIMIT {int(n)}", timeout=timeout).fetchall()
+            out[name] = [(_json_value(value), count) for value, count in rows]
+    finally:
+        cur.close()
+    return out

@@ -1,0 +1,239 @@
+"""The resource page: the table's status (polled by htmx while it ingests), the validation report, the Table Schema
+editor, the preview, column summaries, earlier versions, and downloads of the full or filtered table."""
+
+from __future__ import annotations
+
+import rules
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apertura.catalog import selectors as catalog_selectors
+from apertura.catalog.models import Dataset, Resource
+from apertura.common.twins import json_twin, requested_format
+
+from .catalog import is_tabular, resource_file_changed
+from .engine.ingest import type_words
+from .engine.query import EXPORT_TYPES, QueryError, export
+from .models import DatastoreTable
+from .preview import preview, selection, sort_items
+from .selectors import NotPublished, published_table, table_versions
+from .services import SchemaError, datastore_schema_update
+from .vocabulary import DIMENSION, DIMENSION_KINDS
+from .summaries import summaries
+
+WORKING = {DatastoreTable.Status.QUEUED, DatastoreTable.Status.RUNNING}
+SCHEMA_TEXTS = ("title", "description", "unit")
+
+
+def _resource_or_404(request, name, rid) -> Resource:
+    try:
+        dataset = catalog_selectors.dataset_get(name_or_id=name, qs=Dataset.objects.all())
+    except Dataset.DoesNotExist:
+        raise Http404(_("There is no dataset «%(name)s».") % {"name": name}) from None
+    if not rules.has_perm("catalog.view_dataset", request.user, dataset):
+        raise Http404(_("There is no dataset «%(name)s».") % {"name": name})
+    resource = get_object_or_404(Resource, pk=rid, dataset=dataset)
+    resource.dataset = dataset
+    return resource
+
+
+def _table(resource) -> DatastoreTable | None:
+    return DatastoreTable.objects.select_related("current").filter(resource_key=str(resource.pk)).first()
+
+
+def _stage_label(stage: str) -> str:
+    return {"reading": _("reading"), "checking": _("checking every row"), "inferring types": _("working out the types"),
+            "writing": _("writing the table"), "done": _("done")}.get(stage, stage or _("starting"))
+
+
+def _status_context(request, resource, table) -> dict:
+    return {"resource": resource, "table": table, "working": table is not None and table.status in WORKING,
+            "stage_label": _stage_label(table.progress_stage if table else ""),
+            "percent": round((table.progress or 0) * 100) if table else 0,
+            "may_edit": rules.has_perm("datastore.change_table", request.user, resource)}
+
+
+def resource_page(request, name, rid):
+    resource = _resource_or_404(request, name, rid)
+    table = _table(resource)
+    words = type_words()
+    context = {**_status_context(request, resource, table), "dataset": resource.dataset,
+               "tabular": is_tabular(resource), "types": sorted(words.items()), "page": None, "summaries": [],
+               "versions": [], "fields": []}
+    context.update(_report_context(context["may_edit"], table))
+    status = 200
+    fmt = requested_format(request)
+    if fmt == "csv":
+        if table is None or table.current is None:
+            raise Http404(_("This resource has no table yet."))
+        query = request.GET.copy()
+        query.pop("format", None)
+        return redirect(reverse("catalog:resource_table", args=[name, rid, "csv"]) + (
+            f"?{query.urlencode()}" if query else ""))
+    if table is not None and table.current is not None:
+        ref = published_table(table.resource_key)
+        context["page"] = page = preview(ref, request.GET)
+        status = 400 if page.error else 200
+        if fmt == "json":
+            return _json_twin(request, resource, table, page, status)
+        titles = {f["name"]: f.get("title", "") for f in ref.fields}
+        context["summaries"] = [{**s, "title": titles.get(s["name"], ""), "type_label": words.get(s["type"], "")}
+                                for s in summaries(ref, version=table.current.number)]
+        context["versions"] = list(table_versions(table.resource_key))
+        context["fields"] = [{**f, "type_label": words.get(f["type"], f["type"]), "dimension": f.get(DIMENSION, "")}
+                             for f in table.schema.get("fields", [])]
+        context["dimension_kinds"] = list(DIMENSION_KINDS.items())
+        context["formats"] = list(EXPORT_TYPES)
+    if fmt == "json":
+        return _json_twin(request, resource, table, None, 200)
+    return render(request, "datastore/resource.html", context, status=status)
+
+
+def _json_twin(request, resource, table, page, status):
+    from apertura.catalog.formats.ckan import resource_dict
+
+    base = request.build_absolute_uri("/").rstrip("/")
+    data = {"resource": resource_dict(resource, resource.dataset, base), "table": None}
+    if table is not None:
+        data["table"] = {"status": table.status, "version": table.current.number if table.current else None,
+                         "rows": table.row_count, "fields": table.schema.get("fields", [])}
+    if page is not None:
+        data.update({
+            "total": page.total, "error": page.error or None,
+            "records": [{c.name: value for value, c in row} for row in page.rows],
+            "next": f"{request.path}?{page.next_query}&format=json" if page.next_query else None,
+            "api": base + reverse("api:table_rows", args=[resource.pk])})
+    response = json_twin(data)
+    response.status_code = status
+    return response
+
+
+def _report_context(may_edit: bool, table) -> dict:
+    """The publisher sees why the last upload was refused, or the warnings of the version published."""
+    if not may_edit or table is None:
+        return {}
+    if table.status == DatastoreTable.Status.FAILED and table.last_report:
+        report, title = table.last_report, _("Why the last upload was not published")
+    elif table.current is not None and table.current.report.get("warnings"):
+        report, title = table.current.report, _("Validation report of the published version")
+    else:
+        return {}
+    listed = len(report.get("errors", []))
+    return {"report": report, "report_title": title,
+            "more_errors": max(report.get("stats", {}).get("errors", listed) - listed, 0)}
+
+
+def resource_status(request, name, rid):
+    """The status fragment htmx polls every two seconds while the file is ingested; once done, the whole page
+    reloads (HX-Refresh) to show the new table or the report."""
+    resource = _resource_or_404(request, name, rid)
+    table = _table(resource)
+    context = _status_context(request, resource, table)
+    response = render(request, "datastore/_status.html", context)
+    if request.headers.get("HX-Request") and request.GET.get("polling") and not context["working"]:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+def schema_edit(request, name, rid):
+    resource = _resource_or_404(request, name, rid)
+    if not rules.has_perm("datastore.change_table", request.user, resource):
+        raise PermissionDenied(_("Only editors of the publishing institution change this table's schema."))
+    table = get_object_or_404(DatastoreTable, resource_key=str(resource.pk))
+    fields, retype = [], False
+    for i, current in enumerate(table.schema.get("fields", [])):
+        edit = {"name": current["name"]}
+        for key in SCHEMA_TEXTS:
+            if f"{key}-{i}" in request.POST:
+                edit[key] = request.POST[f"{key}-{i}"].strip()[:2000]
+        if f"dimension-{i}" in request.POST:
+            edit[DIMENSION] = request.POST[f"dimension-{i}"]
+        chosen = request.POST.get(f"type-{i}", current["type"])
+        if chosen != current["type"]:
+            edit["type"], retype = chosen, True
+        fields.append(edit)
+    try:
+        datastore_schema_update(key=table.resource_key, schema={"fields": fields}, by=request.user)
+    except SchemaError as error:
+        messages.error(request, str(error))
+        return redirect(_page_url(resource))
+    if retype and resource_file_changed(resource=resource, by=request.user):
+        messages.success(request, _("Schema saved. The file is being checked again with the new types; the "
+                                    "current version stays published until it passes."))
+    else:
+        messages.success(request, _("Schema saved."))
+    return redirect(_page_url(resource))
+
+
+@require_POST
+def replace_file(request, name, rid):
+    """The publisher uploads a new file for the resource; its table changes only if the new file passes."""
+    from apertura.catalog.services import resource_replace_file
+
+    resource = _resource_or_404(request, name, rid)
+    if not rules.has_perm("datastore.change_table", request.user, resource):
+        raise PermissionDenied(_("Only editors of the publishing institution change this resource."))
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to upload."))
+        return redirect(_page_url(resource))
+    try:
+        resource_replace_file(resource=resource, by=request.user, upload=upload)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("File received. It is checked before it replaces the published table."))
+    return redirect(_page_url(resource))
+
+
+def _page_url(resource) -> str:
+    return reverse("catalog:resource", args=[resource.dataset.name, resource.pk])
+
+
+def _stream(chunks, fmt: str, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(chunks, content_type=EXPORT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def table_download(request, name, rid, fmt):
+    """The table, or the rows the preview's filters select in its order, as CSV, JSON, XLSX or Parquet."""
+    resource = _resource_or_404(request, name, rid)
+    if fmt not in EXPORT_TYPES:
+        raise Http404(_("Downloads are available as CSV, JSON, Parquet or XLSX."))
+    try:
+        ref = published_table(str(resource.pk))
+    except NotPublished:
+        raise Http404(_("This resource has no table yet.")) from None
+    filters, words, keys = selection(ref, request.GET)
+    try:
+        chunks = export(ref, fmt, filters=filters, q=words or None, sort=sort_items(keys))
+    except QueryError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    suffix = "-filtered" if filters or words else ""
+    return _stream(chunks, fmt, (slugify(resource.title) or "table")[:80] + suffix)
+
+
+def version_download(request, name, rid, number, fmt):
+    """An earlier (or the current) version of the table, as it was published."""
+    resource = _resource_or_404(request, name, rid)
+    if fmt not in EXPORT_TYPES:
+        raise Http404(_("Downloads are available as CSV, JSON, Parquet or XLSX."))
+    try:
+        ref = published_table(str(resource.pk), version=number)
+    except NotPublished:
+        raise Http404(_("There is no such version.")) from None
+    try:
+        chunks = export(ref, fmt)
+    except QueryError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    return _stream(chunks, fmt, f"{(slugify(resource.title) or 'table')[:80]}-v{number}")
