@@ -135,3 +135,13 @@ def signed_in():
 @pytest.fixture(autouse=True)
 def _tasks_run_inline(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Each test rolls its database back, and SQLite may hand out the same ids again: a value cached by one test
+    # (keyed by an id) must not answer the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -97,6 +97,15 @@ def test_facets_count_the_found_datasets(small_catalog):
     assert {i["name"] for i in facets(datasets_find(fq="organization:ine"))["tags"]} == {"censo", "población"}
 
 
+def test_facet_counts_are_cached_until_the_next_write(small_catalog, make_dataset, django_assert_num_queries):
+    facets(datasets_find(q=""))
+    with django_assert_num_queries(1):  # the audit log's last id: the counts themselves come from the cache
+        again = facets(datasets_find(q=""))
+    assert {i["name"]: i["count"] for i in again["organization"]} == {"mineduc": 2, "ine": 1}
+    make_dataset("otro", "MINEDUC", title="Otro conjunto")  # a write: the next search counts afresh
+    assert {i["name"]: i["count"] for i in facets(datasets_find(q=""))["organization"]}["mineduc"] == 3
+
+
 @pytest.fixture
 def relevance_catalog(make_dataset):
     make_dataset("primaria", title="Educacion primaria", description="Matricula por grado.")
