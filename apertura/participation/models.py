@@ -422,7 +422,10 @@ class PlanComment(Contribution):
         else:
             url = reverse("participation:commitment_comments", args=[self.commitment.plan.slug,
                                                                      self.commitment.number])
-        return f"{url}#comment-{self.pk}"
+        from .selectors import plan_comment_page  # selectors read these models
+
+        page = plan_comment_page(comment=self)
+        return f"{url}{f'?page={page}' if page > 1 else ''}#comment-{self.pk}"
 
 
 class PageFeedback(models.Model):

@@ -223,6 +223,18 @@ def meeting_get(*, pk: int) -> Meeting:
             .prefetch_related("attendees__institution", "decisions", "documents").get(pk=pk))
 
 
+PLAN_COMMENTS_PER_PAGE = 20  # threads (a comment with its replies) per page
+
+
+def plan_comment_page(*, comment) -> int:
+    """The page of its commitment's (or milestone's) comments that shows `comment`'s thread."""
+    root = comment.parent or comment
+    before = PlanComment.objects.filter(commitment_id=root.commitment_id, milestone_id=root.milestone_id,
+                                        parent=None).filter(
+        Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, id__lt=root.pk)).count()
+    return before // PLAN_COMMENTS_PER_PAGE + 1
+
+
 def plan_comments(*, commitment, milestone=None):
     """Top-level comments of a commitment's (or a milestone's) page, each with its replies."""
     replies = PlanComment.objects.select_related("author").order_by("created_at", "id")

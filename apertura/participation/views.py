@@ -4,8 +4,8 @@ import rules
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -803,10 +803,13 @@ def _plan_comments_page(request, commitment, milestone=None):
             else:
                 messages.success(request, _("Thank you. Your comment is published."))
                 return redirect(comment.get_absolute_url())
-    comments = list(selectors.plan_comments(commitment=commitment, milestone=milestone))
+    page = Paginator(selectors.plan_comments(commitment=commitment, milestone=milestone),
+                     selectors.PLAN_COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    comments = list(page.object_list)
     if requested_format(request) == "json":
         return json_twin({"plan": commitment.plan.slug, "commitment": commitment.number,
-                          "milestone": milestone.number if milestone else None,
+                          "milestone": milestone.number if milestone else None, "count": page.paginator.count,
+                          "page": page.number, "pages": page.paginator.num_pages,
                           "comments": _comment_thread_data(comments)})
     bound_parent = str(bound.data.get("parent") or "") if bound is not None else None
     if may_comment:
@@ -818,7 +821,7 @@ def _plan_comments_page(request, commitment, milestone=None):
         "commitment": commitment, "milestone": milestone, "plan": commitment.plan, "comments": comments,
         "form": (bound if bound is not None and not bound_parent else PlanCommentForm()) if may_comment else None,
         "here": here, "milestones": commitment.milestones.order_by("seq") if milestone is None else None,
-        "counts": counts,
+        "counts": counts, "page": page,
     }, status=400 if bound is not None and bound.errors else 200)
 
 

@@ -48,6 +48,27 @@ def test_comments_and_one_level_of_replies_on_a_commitment(commitment, participa
         "Yes, since March.", "Thanks!"]
 
 
+def test_comments_come_twenty_threads_a_page_and_a_link_lands_on_its_page(commitment, participant, settings):
+    from apertura.participation.models import PlanComment as Model
+
+    settings.PARTICIPATION_LIMIT_PER_ACCOUNT = 1000
+    people = [participant(f"P{i}") for i in range(3)]
+    # Written in bulk: the services' rate limits and duplicate checks are not what this test is about.
+    Model.objects.bulk_create([Model(commitment=commitment, author=people[i % 3], text=f"Thread {i:02d}")
+                               for i in range(45)])
+    late_reply = plan_comment_add(by=people[0], commitment=commitment,
+                                  parent=Model.objects.get(text="Thread 21"), text="A reply to thread 21")
+    first = Client(headers={"accept-language": "en"}).get(_url(commitment)).content.decode()
+    assert "Thread 00" in first and "Thread 19" in first and "Thread 20" not in first
+    assert "Page 1 of 3" in first and 'rel="next" href="?page=2"' in first
+    # The reply's permalink (in the notification its parent's author gets) opens the page holding its thread.
+    assert late_reply.get_absolute_url() == f"{_url(commitment)}?page=2#comment-{late_reply.pk}"
+    second = Client().get(_url(commitment), {"page": 2}).content.decode()
+    assert f'id="comment-{late_reply.pk}"' in second and "Thread 40" not in second
+    data = json.loads(Client().get(_url(commitment), {"format": "json", "page": 3}).content)
+    assert (data["count"], data["page"], data["pages"]) == (45, 3, 3) and len(data["comments"]) == 5
+
+
 def test_comments_on_a_milestone_stay_on_its_page(commitment, participant, as_user):
     milestone = commitment.milestones.order_by("seq").first()
     url = reverse("participation:milestone_comments", args=[commitment.plan.slug, milestone.number])
