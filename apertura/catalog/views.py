@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import json_script
 from django.utils.safestring import mark_safe
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from apertura.accounts.roles import roles_of
 from apertura.common.twins import csv_twin, json_twin, requested_format
-from apertura.common.uploads import INLINE_TYPES
+from apertura.common.uploads import stored_file_response
 from apertura.institutions.models import Institution
 
 from . import selectors, services
@@ -131,12 +131,8 @@ def dataset_detail(request, name):
 def resource_download(request, name, rid):
     dataset = _dataset_or_404(request, name)
     resource = get_object_or_404(Resource.objects.exclude(file=""), pk=rid, dataset=dataset)
-    inline = resource.media_type in INLINE_TYPES
-    response = FileResponse(resource.file.open("rb"), content_type=resource.media_type or "application/octet-stream",
-                            as_attachment=not inline, filename=resource.original_name or "resource")
-    # Even a file that slipped past the checks can never run as a page of this site.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["X-Content-Type-Options"] = "nosniff"
+    response = stored_file_response(resource.file, content_type=resource.media_type,
+                                    filename=resource.original_name or "resource")
     response["Access-Control-Allow-Origin"] = "*"
     return response
 

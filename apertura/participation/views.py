@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apertura.common.uploads import INLINE_TYPES
+from apertura.common.uploads import stored_file_response
 from apertura.common.twins import csv_stream_twin, csv_twin, json_twin, requested_format
 from apertura.plans import selectors as plan_selectors
 from apertura.plans.models import Commitment, Milestone, Plan
@@ -705,12 +705,8 @@ def meeting_document_remove(request, pk):
 def meeting_document(request, pk):
     """An uploaded meeting document, served so that it can never run as a page of this site."""
     document = get_object_or_404(MeetingDocument.objects.exclude(file=""), pk=pk)
-    inline = document.content_type in INLINE_TYPES
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type,
-                            as_attachment=not inline, filename=document.original_name or "document")
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(document.file, content_type=document.content_type,
+                                filename=document.original_name or "document")
 
 
 @login_required

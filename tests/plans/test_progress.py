@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -37,6 +38,13 @@ def report(milestone, user, acronym="MINEDUC", **values):
     return services.milestone_report_progress(milestone=milestone, by=user, institution=inst(acronym),
                                               **(defaults | values))
 
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # The services' messages are asserted in English whatever test ran before.
+    with translation.override("en"):
+        yield
 
 def test_an_editor_reports_progress_on_their_institutions_milestone(m43, make_user):
     editor = make_user("editor", "MINEDUC")

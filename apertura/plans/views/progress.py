@@ -5,13 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from apertura.accounts.roles import roles_of
 from apertura.common.twins import json_twin, requested_format
-from apertura.common.uploads import INLINE_TYPES
+from apertura.common.uploads import stored_file_response
 from apertura.institutions.models import Institution
 
 from .. import selectors, services
@@ -180,13 +180,8 @@ def _post_report(request, milestone, forms):
 
 def evidence_download(request, pk):
     evidence = get_object_or_404(Evidence.objects.exclude(file=""), pk=pk)
-    inline = evidence.content_type in INLINE_TYPES
-    response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type,
-                            as_attachment=not inline, filename=evidence.original_name or "evidence")
-    # Even a file that slipped past the checks can never run as a page of this site.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(evidence.file, content_type=evidence.content_type,
+                                filename=evidence.original_name or "evidence")
 
 
 @login_required
