@@ -145,3 +145,16 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def _datastore_session_root(tmp_path_factory):
+    # One folder for the session: the engine keeps one locked-down DuckDB database per folder.
+    return tmp_path_factory.mktemp("datastore")
+
+
+@pytest.fixture(autouse=True)
+def datastore_root(settings, _datastore_session_root):
+    """Every test's tables (a CSV uploaded to the catalog becomes one) go to a throwaway folder."""
+    settings.APERTURA_DATASTORE_ROOT = str(_datastore_session_root)
+    return _datastore_session_root

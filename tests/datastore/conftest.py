@@ -1,17 +1,9 @@
 import pytest
 
 
-@pytest.fixture(scope="session")
-def _datastore_session_root(tmp_path_factory):
-    # One folder for the session: the engine keeps one locked-down DuckDB database per folder.
-    return tmp_path_factory.mktemp("datastore")
-
-
 @pytest.fixture(autouse=True)
-def datastore_root(settings, _datastore_session_root):
-    settings.APERTURA_DATASTORE_ROOT = str(_datastore_session_root)
+def _quick_sql_timeout(settings):
     settings.APERTURA_DATASTORE_SQL_TIMEOUT = 2.0
-    return _datastore_session_root
 
 
 @pytest.fixture

@@ -22,17 +22,6 @@ def _registers(db):
     seed()
 
 
-@pytest.fixture(scope="session")
-def _datastore_session_root(tmp_path_factory):
-    return tmp_path_factory.mktemp("datastore")
-
-
-@pytest.fixture(autouse=True)
-def datastore_root(settings, _datastore_session_root):
-    settings.APERTURA_DATASTORE_ROOT = str(_datastore_session_root)
-    return _datastore_session_root
-
-
 @pytest.fixture
 def publisher(db):
     return Institution.objects.create(acronym="MINGOB", slug="mingob", name_es="Ministerio de Gobernación",
