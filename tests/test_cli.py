@@ -57,3 +57,38 @@ def test_demo_prepares_the_database_and_loads_the_fifth_plan(tmp_path):
                          env=env, capture_output=True, text=True).stdout
     data = json.loads(out)
     assert sum(len(c["milestones"]) for c in data["commitments"]) == 49
+
+
+def test_serve_runs_a_worker_that_ingests_queued_uploads(tmp_path):
+    """On one machine, `apertura serve` alone is enough: a table queued for ingest gets loaded."""
+    import socket
+    import time
+
+    env = {**os.environ, "APERTURA_DATA_DIR": str(tmp_path / "data"), "APERTURA_TASKS_BACKEND": "database"}
+    env.pop("DATABASE_URL", None)
+    cli = [sys.executable, "-m", "apertura.cli"]
+    shell = [*cli, "shell", "--no-imports", "-c"]
+    subprocess.run([*cli, "migrate", "--verbosity", "0"], check=True, env=env)
+    source = tmp_path / "poblacion.csv"
+    source.write_text("municipio,poblacion\n0101,923392\n0108,473080\n")
+    status = ("from apertura.datastore.models import DatastoreTable as T; "
+              "print(T.objects.get(resource_key='poblacion').status)")
+    subprocess.run([*shell, "from apertura.datastore.services import datastore_ingest_queue; "
+                    f"datastore_ingest_queue(key='poblacion', source_path='{source}')"], check=True, env=env)
+    assert subprocess.run([*shell, status], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip() == "queued"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([*cli, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(60):
+            now = subprocess.run([*shell, status], env=env, capture_output=True, text=True).stdout
+            if now.strip() == "ready":
+                break
+            time.sleep(1)
+        assert now.strip() == "ready"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
