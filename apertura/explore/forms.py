@@ -31,14 +31,16 @@ class MapForm(forms.Form):
 
     def __init__(self, table: TableRef, places: list[Dimension], data=None):
         department = next((d.name for d in places if d.kind == DEPARTMENT), "")
-        municipality = next((d.name for d in places if d.kind == MUNICIPALITY), "")
         numbers = numeric_fields(table)
         first = places[0] if places else None
         initial = {"column": first.name if first else "", "level": first.kind if first else DEPARTMENT,
-                   "department_column": department if municipality and first and first.kind == MUNICIPALITY else "",
                    "measure": numbers[0]["name"] if numbers else "",
                    "aggregate": "sum" if numbers else "count"}
-        super().__init__({**initial, **{k: v for k, v in (data or {}).items() if k in self.base_fields}})
+        merged = {**initial, **{k: v for k, v in (data or {}).items() if k in self.base_fields}}
+        if "department_column" not in merged:
+            # Municipality names repeat across departments: a department column, when there is one, tells them apart.
+            merged["department_column"] = department if merged["level"] == MUNICIPALITY else ""
+        super().__init__(merged)
         texts = [f for f in table.fields if f["type"] in ("string", "integer")]
         self.fields["column"].choices = _columns(texts)
         self.fields["department_column"].choices = [("", _("none"))] + _columns(texts)

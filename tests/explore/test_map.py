@@ -37,6 +37,17 @@ def test_map_twins_give_codes_values_and_what_was_not_placed(client, violence):
     assert "0108,Mixco,40" in csv
 
 
+def test_mapping_municipalities_uses_the_department_column_unless_told_not_to(client, violence):
+    url = reverse("explore:map", args=[violence.pk])
+    params = {"column": "municipio", "level": "municipality", "format": "json"}
+    # «San José» is a municipality of Petén and of Escuintla: the table's department column tells which.
+    placed = client.get(url, params).json()
+    assert {r["code"] for r in placed["regions"] if r["rows"]} >= {"1702"}
+    assert placed["unplaced"] == [{"value": "Cair Paravel", "rows": 1}]
+    alone = client.get(url, {**params, "department_column": ""}).json()
+    assert {"value": "San José", "rows": 1} in alone["unplaced"]
+
+
 def test_codes_without_their_leading_zero_are_placed(client, violence):
     data = client.get(reverse("explore:map", args=[violence.pk]),
                       {"column": "cod_muni", "level": "municipality", "aggregate": "count", "format": "json"}).json()
