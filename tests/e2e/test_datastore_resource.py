@@ -62,6 +62,13 @@ def test_resource_page_without_javascript_and_with_axe(new_page, axe, resource_u
     violations = axe(public)
     if violations:
         problems.append(describe_violations(violations, f"{url} (public)"))
+    english = new_page("en")
+    english.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    english.goto(url)
+    expect(english.locator("html")).to_have_attribute("lang", "en")
+    violations = axe(english)
+    if violations:
+        problems.append(describe_violations(violations, f"{url} (public, English)"))
     publisher = new_page("en")
     sign_in(publisher, "admin", url, device)
     expect(publisher.get_by_role("button", name="Save the schema")).to_be_visible()

@@ -52,17 +52,19 @@ def open_page(browser):
         context.close()
 
 
+@pytest.mark.parametrize("lang", ["es-GT", "en-US"])
 @pytest.mark.parametrize("path", ["/map/?column=departamento&level=department&aggregate=sum&measure=casos",
                                   "/map/?column=municipio&level=municipality&aggregate=count",
                                   "/breakdowns/?measure=casos"])
-def test_map_and_breakdowns_pass_axe(open_page, axe, violence_url, path):
-    page = open_page()
+def test_map_and_breakdowns_pass_axe(open_page, axe, violence_url, path, lang):
+    page = open_page(lang=lang)
     page.goto(violence_url + path)
     expect(page.locator("main h1")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", lang[:2])
     if SCREENSHOTS:
-        page.screenshot(path=f"{SCREENSHOTS}/{path.split('/')[1]}-{len(path)}.png", full_page=True)
+        page.screenshot(path=f"{SCREENSHOTS}/{path.split('/')[1]}-{len(path)}-{lang}.png", full_page=True)
     violations = axe(page)
-    assert not violations, describe_violations(violations, path)
+    assert not violations, describe_violations(violations, f"{path} ({lang})")
 
 
 def test_chart_is_interactive_with_javascript_and_drawn_by_the_server_without(open_page, axe, violence_url):
@@ -77,9 +79,24 @@ def test_chart_is_interactive_with_javascript_and_drawn_by_the_server_without(op
     if SCREENSHOTS:
         page.screenshot(path=f"{SCREENSHOTS}/chart.png", full_page=True)
 
+    english = open_page(lang="en-US")
+    english.goto(violence_url + path)
+    expect(english.locator(".vega-chart svg.marks")).to_be_visible()
+    expect(english.locator("html")).to_have_attribute("lang", "en")
+    violations = axe(english)
+    assert not violations, describe_violations(violations, f"{path} (en)")
+
     plain = open_page(js=False)
     plain.goto(violence_url + path)
     expect(plain.locator("svg.static-chart rect")).to_have_count(2)
     if SCREENSHOTS:
         plain.screenshot(path=f"{SCREENSHOTS}/chart-nojs.png", full_page=True)
     expect(plain.get_by_role("cell", name="18")).to_be_visible()
+    # axe-core needs JavaScript, so the server-drawn chart is scanned by keeping Vega from loading instead.
+    drawn = open_page(lang="en-US")
+    drawn.route("**/vendor/vega*/**", lambda route: route.abort())
+    drawn.goto(violence_url + path)
+    expect(drawn.locator("svg.static-chart rect")).to_have_count(2)
+    expect(drawn.locator("svg.static-chart")).to_be_visible()
+    violations = axe(drawn)
+    assert not violations, describe_violations(violations, f"{path} (en, the server-drawn chart)")

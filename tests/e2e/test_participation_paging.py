@@ -36,7 +36,16 @@ def test_paging_comments_and_the_forum_administration(new_page, axe):
     expect(page.locator("#comments-2")).to_contain_text("Remark 10")
     expect(page.locator("#comments-2 .comment")).to_have_count(10)
     assert "section=2&page=2" in page.url
+    # The clicked link went away with the old list: the focus lands on the new list's heading, not the page's top.
+    expect(page.locator("#comments-2 h3")).to_be_focused()
+    assert page.evaluate("document.getElementById('comments-2').contains(document.activeElement)")
+    expect(page.locator("#comments-2 h3")).to_contain_text("Page 2 of 3")
     assert axe(page) == [], "axe after htmx swapped the comments"
+    page.keyboard.press("Tab")  # and the keyboard goes on from there, into that page's comments
+    assert page.evaluate("document.getElementById('comments-2').contains(document.activeElement)")
+    page.locator("#comments-2").get_by_role("link", name="Previous comments").press("Enter")
+    expect(page.locator("#comments-2 h3")).to_be_focused()
+    expect(page.locator("#comments-2")).to_contain_text("Remark 0")
 
     without_js = new_page("en", js=False)
     without_js.goto(consultation.get_absolute_url())
