@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib import namespace as ns
+from rdflib.compare import isomorphic
 
-from apertura.catalog.formats.dcat import HYDRA
+from apertura.catalog.formats import turtle
+from apertura.catalog.formats.dcat import HYDRA, PREFIXES
 from apertura.catalog.models import Dataset
 
 # rdflib's own JSON-LD parser uses its deprecated ConjunctiveGraph internally.
@@ -56,6 +58,97 @@ def test_catalog_serializations_and_hydra_paging(small_catalog, fmt, parse_as):
     second = _graph(Client().get(f"/catalog.{fmt}?per_page=2&page=2"), parse_as)
     assert len(list(second.subjects(ns.RDF.type, ns.DCAT.Dataset))) == 1
     assert (None, HYDRA.nextPage, None) not in second
+
+
+def test_turtle_says_what_rdf_xml_says(small_catalog, admin_user, settings, tmp_path):
+    """The catalog's own Turtle writer against rdflib's RDF/XML serializer of the same triples, with every kind
+    of node the catalog has: a checksum and a contact point (blank nodes), dates, sizes, shared themes."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apertura.catalog.services import resource_add
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    resource_add(dataset=small_catalog["census"], by=admin_user, upload=SimpleUploadedFile("t.csv", b"a,b\n1,2\n"))
+    response = Client().get("/catalog.ttl")
+    from_turtle, from_xml = _graph(response, "turtle"), _graph(Client().get("/catalog.rdf"), "xml")
+    for graph in (from_turtle, from_xml):  # the Hydra page's own URL differs: /catalog.ttl, /catalog.rdf
+        graph.remove((next(graph.subjects(ns.RDF.type, HYDRA.PagedCollection)), None, None))
+    assert len(from_turtle) > 100 and isomorphic(from_turtle, from_xml)
+    text = response.content.decode()
+    assert "@prefix dcat: <http://www.w3.org/ns/dcat#> ." in text and " a dcat:Dataset" in text
+    assert "@prefix vcard:" in text and "@prefix dcatap:" not in text  # only the prefixes it uses
+
+
+def test_catalog_page_queries_do_not_grow_with_datasets(small_catalog, make_dataset,
+                                                        django_assert_max_num_queries):
+    with django_assert_max_num_queries(10) as few:
+        _graph(Client().get("/catalog.ttl"), "turtle")
+    for number in range(5):
+        make_dataset(f"mas-{number}", tags=[f"tema-{number}"], themes=["educ"], spatial=["01"])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        graph = _graph(Client().get("/catalog.ttl"), "turtle")
+    assert len(list(graph.subjects(ns.RDF.type, ns.DCAT.Dataset))) == 8
+
+
+def test_garbage_collector_back_on_after_pages(small_catalog):
+    """The collector is paused while a page is built; overlapping pages (threads) leave it on at the end."""
+    import gc
+
+    from apertura.catalog.dcat_views import _collector_paused
+
+    assert gc.isenabled()
+    with _collector_paused():
+        outer = _collector_paused()
+        outer.__enter__()
+        assert not gc.isenabled() and Client().get("/catalog.jsonld").status_code == 200
+    assert not gc.isenabled()  # the other page is still being built
+    outer.__exit__(None, None, None)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), _collector_paused():
+        raise RuntimeError("the page failed")
+    assert gc.isenabled()
+
+
+EX = "http://example.org/"
+
+
+def _round_trip(triples, prefixes=None) -> tuple[str, Graph]:
+    expected = Graph()
+    for triple in triples:
+        expected.add(triple)
+    text = turtle.dumps(triples, prefixes if prefixes is not None else {"ex": ns.Namespace(EX), **PREFIXES})
+    written = Graph().parse(data=text, format="turtle")
+    assert isomorphic(written, expected), text
+    return text, written
+
+
+def test_turtle_writer_escapes_literals_and_iris():
+    s = URIRef(EX + "s")
+    literals = ['comillas " y \\ barra', "líneas\nuno\r\tdos", "control \x01 \x7f", "ñandú 🌎", "", '"""',
+                Literal("3", datatype=ns.XSD.integer), Literal("hi", lang="en-GB"),
+                Literal("x", datatype=ns.XSD.string), Literal("2018-07", datatype=ns.XSD.gYearMonth),
+                Literal("t", datatype=URIRef("http://example.org/no#tipo-raro"))]
+    iris = [EX + "datasets/a/", EX + "x?department=01#0101", EX + "a.b", EX + "9lives", EX + "q?a=1&b=ñ",
+            "mailto:datos@ine.gob.gt", EX]
+    triples = [(s, URIRef(EX + "p"), o if isinstance(o, Literal) else Literal(o)) for o in literals]
+    triples += [(s, URIRef(EX + "link"), URIRef(iri)) for iri in iris]
+    text, written = _round_trip(triples)
+    assert len(written) == len(literals) + len(iris)
+    assert "ex:q" not in text and "ex:datasets/" not in text  # not valid prefixed names: full IRIs
+
+
+def test_turtle_writer_groups_subjects_and_inlines_blank_nodes_used_once():
+    s, p, q, t = URIRef(EX + "s"), URIRef(EX + "p"), URIRef(EX + "q"), URIRef(EX + "T")
+    once, shared, loop_a, loop_b, alone = BNode(), BNode(), BNode(), BNode(), BNode()
+    triples = [(s, ns.RDF.type, t), (s, p, Literal("a")), (s, p, Literal("a")), (s, p, Literal("b")),
+               (s, q, once), (once, ns.RDF.type, t), (once, q, BNode()),
+               (s, q, shared), (URIRef(EX + "r"), q, shared), (shared, p, Literal("c")),
+               (loop_a, q, loop_b), (loop_b, q, loop_a), (alone, p, Literal("d"))]
+    text, written = _round_trip(triples)
+    assert len(written) == len(triples) - 1  # the duplicate
+    assert "<http://example.org/s>" not in text and text.count("ex:s ") == 1
+    assert 'ex:p "a",' in text and "ex:q [" in text and " a ex:T" in text
+    _round_trip(triples, prefixes={})  # nothing abbreviated, still the same graph
 
 
 def test_modified_since(small_catalog):
