@@ -38,6 +38,17 @@ def test_csv_is_streamed_and_neutralises_formulas(client, resource):
     assert rows[1][1:] == ["0101", "'=HYPERLINK(\"http://evil\")", "10"] and rows[3][2] == "'+Flores"
 
 
+def test_every_formula_start_is_neutralised_and_other_values_kept(catalog, client,
+                                                                 django_capture_on_commit_callbacks):
+    messy = (b"nota,cantidad,fecha,activo\n=1+1,1.5,2024-03-01,si\n-2+3,,2024-03-02,no\n@SUM(A1),3,,si\n"
+             b'"\tTAB",4,2024-03-04,no\n"a ""quoted"", text",5,2024-03-05,si\n')
+    resource = catalog.upload(catalog.dataset(), "notas.csv", messy, capture=django_capture_on_commit_callbacks)
+    rows = list(csv.reader(io.StringIO(body(client.get(url(resource, "csv"))).decode(), newline="")))
+    assert [r[1] for r in rows[1:]] == ["'=1+1", "'-2+3", "'@SUM(A1)", "'\tTAB", 'a "quoted", text']
+    assert [r[2] for r in rows[1:]] == ["1.5", "", "3", "4", "5"]  # an empty cell stays empty
+    assert [r[3] for r in rows[1:]] == ["2024-03-01", "2024-03-02", "", "2024-03-04", "2024-03-05"]
+
+
 def test_filtered_and_sorted_rows_as_json(client, resource):
     response = client.get(url(resource, "json"), {"f2": "20", "sort": "total", "order": "desc"})
     assert json.loads(body(response)) == [{"_id": 2, "codigo": "0108", "nombre": "Mixco", "total": 20}]
