@@ -1,7 +1,5 @@
 """Participants, proposals and their supports: the co-creation records of a plan."""
 
-import uuid
-from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -9,9 +7,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apertura.common.models import StoredDocument
 from apertura.institutions.models import Institution
 from apertura.plans.models import Commitment, Milestone, Plan, Theme
 
@@ -363,33 +361,16 @@ class MeetingDecision(models.Model):
         verbose_name_plural = _("decisions")
 
 
-def _meeting_document_path(instance, filename: str) -> str:
-    # Stored under a random name: the original name is kept as data, never trusted as a path.
-    return f"forum/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:10]}"
-
-
-class MeetingDocument(models.Model):
+class MeetingDocument(StoredDocument):
     """A document of a forum meeting: a link to it, or a file uploaded here (checked, served as a download)."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="documents")
-    title = models.CharField(_("title"), max_length=300)
-    url = models.URLField(_("link"), max_length=1_000, blank=True)
-    file = models.FileField(_("file"), upload_to=_meeting_document_path, blank=True)
-    original_name = models.CharField(_("file name"), max_length=255, blank=True)
-    content_type = models.CharField(_("file type"), max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    FOLDER = "forum"
 
-    class Meta:
-        ordering = ["id"]
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="documents")
+
+    class Meta(StoredDocument.Meta):
         verbose_name = _("meeting document")
         verbose_name_plural = _("meeting documents")
-        constraints = [models.CheckConstraint(
-            condition=(models.Q(url="") & ~models.Q(file="")) | (~models.Q(url="") & models.Q(file="")),
-            name="meeting_document_file_xor_link")]
-
-    def __str__(self) -> str:
-        return self.title
 
     @property
     def public_url(self) -> str:

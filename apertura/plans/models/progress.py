@@ -1,6 +1,3 @@
-import hashlib
-import uuid
-from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from apertura.common.models import StoredDocument
 from apertura.institutions.models import Institution
 
 from .structure import Milestone
@@ -72,38 +70,14 @@ class ProgressReport(models.Model):
             raise ValidationError(errors)
 
 
-def _evidence_path(instance, filename: str) -> str:
-    # Stored under a random name: the original name is kept as data, never trusted as a path.
-    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:10]}"
+class Evidence(StoredDocument):
+    FOLDER = "evidence"
 
-
-class Evidence(models.Model):
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="evidence")
-    title = models.CharField(_("title"), max_length=300)
-    url = models.URLField(_("link"), max_length=1000, blank=True)
-    file = models.FileField(_("file"), upload_to=_evidence_path, blank=True)
-    original_name = models.CharField(_("file name"), max_length=255, blank=True)
-    content_type = models.CharField(_("file type"), max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(StoredDocument.Meta):
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
-        constraints = [models.CheckConstraint(
-            condition=(models.Q(url="") & ~models.Q(file="")) | (~models.Q(url="") & models.Q(file="")),
-            name="evidence_file_xor_link")]
-
-    def __str__(self) -> str:
-        return self.title
-
-    @staticmethod
-    def digest(chunks) -> str:
-        sha = hashlib.sha256()
-        for chunk in chunks:
-            sha.update(chunk)
-        return sha.hexdigest()
 
 
 class Validation(models.Model):
