@@ -6,9 +6,11 @@ cookies, language and JavaScript settings never leak from one test into another.
 
 import copy
 import os
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_finished, request_started
 
 from tests.conftest import PLAN_FILE
 
@@ -64,6 +66,33 @@ def site(live_server, transactional_db, plan_file_data):
     return live_server.url
 
 
+class _InFlight:
+    """Requests the live server is serving now (Django's request_started/request_finished signals; the
+    database connection is closed by an earlier receiver of request_finished)."""
+
+    def __init__(self):
+        self.count = 0
+        self.idle = threading.Condition()
+        request_started.connect(self.started, weak=False)
+        request_finished.connect(self.finished, weak=False)
+
+    def started(self, **kwargs):
+        with self.idle:
+            self.count += 1
+
+    def finished(self, **kwargs):
+        with self.idle:
+            self.count -= 1
+            self.idle.notify_all()
+
+    def wait_idle(self, timeout: float):
+        with self.idle:
+            self.idle.wait_for(lambda: self.count <= 0, timeout=timeout)
+
+
+_requests_in_flight = _InFlight()
+
+
 @pytest.fixture
 def new_page(browser, site):
     """new_page(lang="es"|"en", js=True, **context_options) opens a page in a fresh context whose browser
@@ -80,6 +109,9 @@ def new_page(browser, site):
     yield open_page
     for context in contexts:
         context.close()
+    # A request the browser started just before closing may still be served; the database is flushed next,
+    # which SQLite refuses while the server thread reads a table.
+    _requests_in_flight.wait_idle(timeout=10)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import _requests_in_flight
 from tests.e2e.test_pages import describe_violations
 from tests.explore.conftest import VIOLENCE_CSV
 
@@ -50,6 +51,7 @@ def open_page(browser):
     yield make
     for context in contexts:
         context.close()
+    _requests_in_flight.wait_idle(timeout=10)  # see tests/e2e/conftest.py
 
 
 @pytest.mark.parametrize("lang", ["es-GT", "en-US"])
