@@ -67,8 +67,8 @@ def site(live_server, transactional_db, plan_file_data):
 
 
 class _InFlight:
-    """Requests the live server is serving now (Django's request_started/request_finished signals; the
-    database connection is closed by an earlier receiver of request_finished)."""
+    """Requests the live server's threads are serving now (Django's request_started/request_finished signals;
+    the database connection is closed by an earlier receiver of request_finished)."""
 
     def __init__(self):
         self.count = 0
@@ -77,13 +77,15 @@ class _InFlight:
         request_finished.connect(self.finished, weak=False)
 
     def started(self, **kwargs):
-        with self.idle:
-            self.count += 1
+        if threading.current_thread() is not threading.main_thread():  # the test client runs in the main thread
+            with self.idle:
+                self.count += 1
 
     def finished(self, **kwargs):
-        with self.idle:
-            self.count -= 1
-            self.idle.notify_all()
+        if threading.current_thread() is not threading.main_thread():
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
 
     def wait_idle(self, timeout: float):
         with self.idle:
