@@ -140,11 +140,12 @@ def invitation_get_valid(*, token: str, for_update: bool = False) -> Invitation:
     return invitation
 
 
-def _new_user_problems(user, password: str) -> dict[str, list]:
-    """Every problem with a new account's fields and password, keyed by the form field that shows it."""
+def _new_user_problems(user, password: str, *, check_unique: bool = True) -> dict[str, list]:
+    """Every problem with a new account's fields and password, keyed by the form field that shows it.
+    Without `check_unique`, a user name already taken is not one of them (the caller deals with it)."""
     problems: dict[str, list] = {}
     try:
-        user.full_clean(exclude=["password", "last_name"])
+        user.full_clean(exclude=["password", "last_name"], validate_unique=check_unique)
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             problems["display_name" if field == "first_name" else field] = messages
@@ -326,8 +327,9 @@ def participant_register(*, email: str, username: str, display_name: str, passwo
                          site_url: str | None = None) -> AbstractBaseUser | None:
     """Create a participant's account, inactive until the e-mailed link confirms the address.
 
-    When the address already has an account nothing is created and that address is told so by e-mail (the
-    page says the same thing either way, so nobody learns who has an account). Returns the new user or None.
+    When the address already has an account, or the user name is taken, nothing is created and the address is
+    told why by e-mail. The page says the same thing in every case, so nobody learns from it which addresses or
+    user names have an account: only the owner of the mailbox does. Returns the new user or None.
     """
     from django.core import signing
 
@@ -336,7 +338,7 @@ def participant_register(*, email: str, username: str, display_name: str, passwo
     email = User.objects.normalize_email((email or "").strip())
     user = User(username=(username or "").strip(), email=email, first_name=(display_name or "").strip(),
                 is_active=False)
-    problems = _new_user_problems(user, password)
+    problems = _new_user_problems(user, password, check_unique=False)
     try:
         validate_email(email)
     except ValidationError:
@@ -351,13 +353,15 @@ def participant_register(*, email: str, username: str, display_name: str, passwo
         audit_record(action="user.register_existing", obj_type="email", obj_id=email,
                      summary="Registration attempted for an address that has an account")
         return None
+    if User.objects.filter(username=user.username).exists():
+        return _registration_name_taken(user, context, site_url)
     with transaction.atomic():
         user.set_password(password)
         try:
             with transaction.atomic():
                 user.save()
-        except IntegrityError:
-            raise ValidationError({"username": [_("That user name was just taken; choose another.")]}) from None
+        except IntegrityError:  # taken between the check and the save
+            return _registration_name_taken(user, context, site_url)
         participant_profile_create(user=user, affiliation=affiliation)
         audit_record(action="user.register", obj_type="user", obj_id=user.pk, actor_label="registration",
                      summary=f"Account {user.username} registered, awaiting e-mail confirmation",
@@ -368,6 +372,16 @@ def participant_register(*, email: str, username: str, display_name: str, passwo
         send_mail(render_to_string("accounts/register_subject.txt", context).strip(),
                   render_to_string("accounts/register_email.txt", context), None, [email])
     return user
+
+
+def _registration_name_taken(user, context: dict, site_url: str | None) -> None:
+    context = {**context, "username": user.username,
+               "register": (site_url or settings.SITE_URL).rstrip("/") + reverse("accounts:register")}
+    send_mail(render_to_string("accounts/register_subject.txt", context).strip(),
+              render_to_string("accounts/register_name_taken_email.txt", context), None, [user.email])
+    audit_record(action="user.register_name_taken", obj_type="email", obj_id=user.email,
+                 summary="Registration attempted with a user name that is taken")
+    return None
 
 
 def participant_confirm(*, token: str) -> AbstractBaseUser:

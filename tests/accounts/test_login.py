@@ -76,14 +76,14 @@ def test_an_unknown_address_gets_no_mail_and_the_same_answer(client):
     assert response.status_code == 302 and not mail.outbox
 
 
-def test_an_editor_without_the_second_factor_only_reads_public_pages(client, make_user):
+def test_an_editor_without_the_second_factor_reaches_only_the_page_that_sets_it_up(client, make_user):
     editor = make_user("elena", RoleKind.EDITOR)
     response = sign_in(client, editor)
     setup = reverse("accounts:two_factor_setup")
     assert response["Location"] == f"{setup}?next=%2F"
-    assert client.get(reverse("home")).status_code == 200
-    for response in (client.get(reverse("manage:users")), client.get(reverse("accounts:password_reset")),
-                     client.post(reverse("home"))):
+    assert client.get(setup).status_code == 200
+    for response in (client.get(reverse("home")), client.get(reverse("manage:users")),
+                     client.get(reverse("accounts:password_reset")), client.post(reverse("home"))):
         assert response.status_code == 302 and response["Location"].startswith(setup)
     assert client.post(reverse("accounts:logout")).status_code == 302  # signing out is always possible
 
