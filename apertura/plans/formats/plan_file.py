@@ -21,6 +21,9 @@ SCHEMA_PATH = Path(__file__).with_name("plan.schema.json")
 # libyaml's loader is several times faster than the pure-Python one; both are "safe" (no object tags).
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FORMAT = "apertura-plan/1"
+# The 5th plan is 127 KB and about 2,500 values; these bounds leave room for plans many times its size.
+MAX_CHARACTERS = 20_000_000
+MAX_VALUES = 500_000
 
 _KIND_WORDS = {
     "string": "text", "integer": "a whole number", "number": "a number", "array": "a list",
@@ -92,17 +95,25 @@ def _attach_snapshots(data: dict, path: Path) -> None:
 
 
 def parse_plan_text(text: str) -> dict:
+    if len(text) > MAX_CHARACTERS:
+        raise PlanFileError([Problem((), f"the file has {len(text):,} characters; a plan file may have at most "
+                                         f"{MAX_CHARACTERS:,}")])
+    loader = _Loader(text)
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = loader.get_single_node()
+        if root is None:
+            raise PlanFileError([Problem((), "the file is empty")])
+        _refuse_expansion(root)
+        # Built from the node tree just checked, not by parsing the text a second time.
+        data = loader.construct_document(root)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         reason = getattr(error, "problem", None) or str(error)
         raise PlanFileError([Problem((), f"the file cannot be read as YAML or JSON: {reason}",
                                      mark.line + 1 if mark else None)]) from None
-    if root is None:
-        raise PlanFileError([Problem((), "the file is empty")])
+    finally:
+        loader.dispose()
     problems = _duplicate_keys(root, ())
-    data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
     problems += _schema_problems(data)
     if not problems:
         problems += _consistency_problems(data)
@@ -110,6 +121,25 @@ def parse_plan_text(text: str) -> dict:
         lines = _LineFinder(root)
         raise PlanFileError([Problem(p.path, p.message, p.line or lines.line(p.path)) for p in problems])
     return data
+
+
+def _refuse_expansion(root) -> None:
+    """YAML aliases let a 1 KB file stand for billions of values ("billion laughs"); every later step would walk
+    them all. Count the values the file stands for, aliases expanded, and stop at a bound no plan comes near."""
+    budget = [MAX_VALUES]
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise PlanFileError([Problem((), f"the file stands for more than {MAX_VALUES:,} values once its YAML "
+                                             "aliases (*name) are expanded; write the plan out in full",
+                                         node.start_mark.line + 1)])
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                pending += (key, value)
+        elif isinstance(node, yaml.SequenceNode):
+            pending += node.value
 
 
 def _duplicate_keys(node, path) -> list[Problem]:
