@@ -9,7 +9,9 @@ Institutions are curated, never invented: a dataset whose organization is not kn
 
 from __future__ import annotations
 
+import functools
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -26,6 +28,7 @@ from django.utils.translation import gettext as _
 from apertura.audit.services import audit_record
 from apertura.institutions.models import Institution
 
+from . import conf
 from .models import Dataset, Frequency, HarvestRun, HarvestSource, License, Resource, Theme
 from .services import _apply, _set_related, dataset_reindex
 
@@ -59,19 +62,38 @@ class HarvestReport:
         return out
 
 
-def fetch_json(url: str, *, timeout: float = 30) -> dict:
-    """GET a URL and return its JSON; raise HarvestError on timeouts, HTTP errors, HTML or malformed JSON."""
-    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "apertura-harvester"})
+def _download(url: str, *, accept: str, limit: int, timeout: float, deadline: float | None) -> tuple[str, bytes]:
+    """GET a URL within `timeout` seconds for the whole answer (or by `deadline`, a time.monotonic() value, if that
+    comes first), at most `limit` bytes. A per-read timeout is not enough: a source sending one byte every few
+    seconds never trips it, and would keep a harvest busy for ever."""
+    until = time.monotonic() + timeout
+    if deadline is not None:
+        until = min(until, deadline)
+    request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": "apertura-harvester"})
+    chunks, size = [], 0
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) URLs only
+        with urllib.request.urlopen(request, timeout=max(0.1, until - time.monotonic())) as response:  # noqa: S310
             kind = response.headers.get_content_type()
-            body = response.read(50 * 1024 * 1024)
+            while chunk := response.read1(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise HarvestError(f"{url} sent more than {limit // (1024 * 1024)} MB; not read further")
+                if time.monotonic() > until:
+                    raise HarvestError(f"{url} did not finish sending its answer within {timeout:g} s") from None
+                chunks.append(chunk)
     except TimeoutError:
         raise HarvestError(f"{url} did not answer within {timeout:g} s") from None
     except urllib.error.HTTPError as error:
         raise HarvestError(f"{url} answered HTTP {error.code}") from None
     except (urllib.error.URLError, OSError) as error:
         raise HarvestError(f"{url} could not be reached ({getattr(error, 'reason', error)})") from None
+    return kind, b"".join(chunks)
+
+
+def fetch_json(url: str, *, timeout: float = 30, deadline: float | None = None) -> dict:
+    """GET a URL and return its JSON; raise HarvestError on timeouts, HTTP errors, HTML or malformed JSON."""
+    kind, body = _download(url, accept="application/json", limit=50 * 1024 * 1024, timeout=timeout,
+                           deadline=deadline)
     if "json" not in kind and "javascript" not in kind:
         raise HarvestError(f"{url} returned {kind}, not JSON")
     try:
@@ -160,14 +182,29 @@ def _write(package: dict, *, source: str, report: HarvestReport, institution: In
     (report.updated if existing else report.created).append(name)
 
 
-def harvest_ckan(*, url: str, since: str = "", fetch: Callable[[str], dict] = fetch_json,
-                 institution: Institution | None = None) -> HarvestReport:
+def _run_deadline(seconds: float | None) -> float:
+    return time.monotonic() + (conf.harvest_run_seconds() if seconds is None else seconds)
+
+
+def _out_of_time(report: HarvestReport, deadline: float) -> bool:
+    if time.monotonic() <= deadline:
+        return False
+    report.error = (f"the run stopped at its time limit ({conf.harvest_run_seconds():g} s); what was imported "
+                    "stays, and the next run continues from there")
+    return True
+
+
+def harvest_ckan(*, url: str, since: str = "", fetch: Callable[[str], dict] | None = None,
+                 institution: Institution | None = None, run_seconds: float | None = None) -> HarvestReport:
     """Import the datasets of the CKAN portal at `url` (modified since `since`, ISO 8601, if given), published by
-    `institution` if given, else by the institution their organization names."""
+    `institution` if given, else by the institution their organization names. The whole run ends within
+    `run_seconds` (APERTURA_HARVEST_RUN_SECONDS)."""
     source = url.rstrip("/")
     report = HarvestReport(source=source)
+    deadline = _run_deadline(run_seconds)
+    fetch = fetch or functools.partial(fetch_json, deadline=deadline)
     start, seen = 0, set()
-    while True:
+    while not _out_of_time(report, deadline):
         params = {"rows": ROWS, "start": start, "sort": "id asc"}
         if since:
             params["fq"] = f"metadata_modified:[{since} TO *]"
@@ -191,27 +228,17 @@ def harvest_ckan(*, url: str, since: str = "", fetch: Callable[[str], dict] = fe
             if isinstance(package, dict) and package.get("name"):
                 _write(package, source=source, report=report, institution=institution)
         start += len(results)
+    return report
 
 
 # --- DCAT ----------------------------------------------------------------------------------------------------------
 
-def fetch_rdf(url: str, *, timeout: float = 30):
+def fetch_rdf(url: str, *, timeout: float = 30, deadline: float | None = None):
     """GET a DCAT document (Turtle, RDF/XML or JSON-LD, from its Content-Type) as an rdflib Graph."""
     from rdflib import Graph
 
-    request = urllib.request.Request(url, headers={
-        "Accept": "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8",
-        "User-Agent": "apertura-harvester"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) URLs only
-            kind = response.headers.get_content_type()
-            body = response.read(100 * 1024 * 1024)
-    except TimeoutError:
-        raise HarvestError(f"{url} did not answer within {timeout:g} s") from None
-    except urllib.error.HTTPError as error:
-        raise HarvestError(f"{url} answered HTTP {error.code}") from None
-    except (urllib.error.URLError, OSError) as error:
-        raise HarvestError(f"{url} could not be reached ({getattr(error, 'reason', error)})") from None
+    kind, body = _download(url, accept="text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8",
+                           limit=100 * 1024 * 1024, timeout=timeout, deadline=deadline)
     formats = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/ld+json": "json-ld",
                "application/json": "json-ld"}
     if kind not in formats:
@@ -273,16 +300,19 @@ def _dcat_package(graph, node) -> dict:
     }
 
 
-def harvest_dcat(*, url: str, fetch: Callable[[str], object] = fetch_rdf, max_pages: int = 1000,
-                 institution: Institution | None = None) -> HarvestReport:
-    """Import the datasets of a DCAT catalog at `url`, following Hydra paging (hydra:nextPage)."""
+def harvest_dcat(*, url: str, fetch: Callable[[str], object] | None = None, max_pages: int = 1000,
+                 institution: Institution | None = None, run_seconds: float | None = None) -> HarvestReport:
+    """Import the datasets of a DCAT catalog at `url`, following Hydra paging (hydra:nextPage), within
+    `run_seconds` for the whole run."""
     from rdflib import URIRef
     from rdflib.namespace import DCAT, RDF
 
     from .formats.dcat import HYDRA
 
     report, next_url, seen = HarvestReport(source=url), url, set()
-    while next_url and len(seen) < max_pages:
+    deadline = _run_deadline(run_seconds)
+    fetch = fetch or functools.partial(fetch_rdf, deadline=deadline)
+    while next_url and len(seen) < max_pages and not _out_of_time(report, deadline):
         if next_url in seen:
             report.error = f"the source links back to a page already read ({next_url})"
             return report
