@@ -92,3 +92,42 @@ def test_serve_runs_a_worker_that_ingests_queued_uploads(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_two_servers_on_one_machine_have_their_own_control_sockets(tmp_path):
+    """gunicorn's default control socket is one ~/.gunicorn/gunicorn.ctl for every instance of the user: the second
+    server took it over from the first. Each `apertura serve` now has its own, in its data folder."""
+    import socket
+    import stat
+    import time
+
+    home = tmp_path / "home"
+    home.mkdir()
+    # The secret given: two servers started at once in a new data folder would both generate it.
+    env = {**os.environ, "APERTURA_DATA_DIR": str(tmp_path / "data"), "HOME": str(home),
+           "APERTURA_SECRET_KEY": "two-servers-test"}
+    env.pop("DATABASE_URL", None)
+    env.pop("XDG_RUNTIME_DIR", None)
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    logs = [tmp_path / f"serve-{port}.log" for port in ports]
+    servers = [subprocess.Popen([sys.executable, "-m", "apertura.cli", "serve", "--no-worker", "--workers", "1",
+                                 "--bind", f"127.0.0.1:{port}"], env=env, stdout=log.open("wb"),
+                                stderr=subprocess.STDOUT) for port, log in zip(ports, logs, strict=True)]
+    sockets = [tmp_path / "data" / "run" / f"gunicorn-127.0.0.1_{port}.ctl" for port in ports]
+    try:
+        deadline = time.monotonic() + 120
+        while not all(path.exists() for path in sockets) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert all(path.exists() and stat.S_ISSOCK(path.stat().st_mode) for path in sockets), [
+            log.read_text() for log in logs]
+        assert all(server.poll() is None for server in servers)
+        assert not (home / ".gunicorn").exists()
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)

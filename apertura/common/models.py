@@ -36,3 +36,24 @@ class StoredDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker that is alive, as far as anyone knows: it writes `last_seen` every few seconds. One whose
+    heartbeat is older than the lease (or whose process is gone, on its own machine) is taken for dead, and the tasks
+    it was running are retried or failed (see `common.leases`)."""
+
+    worker_id = models.CharField(_("worker"), max_length=64, primary_key=True)
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    # Where `pid` names this process (host and PID namespace): only there may a missing process mean a dead worker.
+    process_space = models.CharField(_("process space"), max_length=200, blank=True)
+    started_at = models.DateTimeField(_("started"))
+    last_seen = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.host}, pid {self.pid})"

@@ -11,6 +11,7 @@ class DatastoreTable(models.Model):
         RUNNING = "running", _("ingesting")
         READY = "ready", _("published")
         FAILED = "failed", _("last upload refused")
+        HELD = "held", _("last upload waits for confirmation")
 
     resource_key = models.CharField(_("resource"), max_length=100, unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.EMPTY)
@@ -23,6 +24,10 @@ class DatastoreTable(models.Model):
     progress = models.FloatField(_("progress"), default=0)
     progress_stage = models.CharField(_("stage"), max_length=40, blank=True)
     last_report = models.JSONField(_("last validation report"), default=dict, blank=True)
+    # A valid upload that would make the published version worse (no rows, lost columns): its Parquet is written
+    # but not a version until an editor confirms it, so nothing that reads versions (API, SQL, downloads, the
+    # list of versions) can reach it. Empty when none is held. Keys: see services._hold.
+    held = models.JSONField(_("upload waiting for confirmation"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

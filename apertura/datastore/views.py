@@ -1,5 +1,6 @@
-"""The resource page: the table's status (polled by htmx while it ingests), the validation report, the Table Schema
-editor, the preview, column summaries, earlier versions, and downloads of the full or filtered table."""
+"""The resource page: the table's status (polled by htmx while it ingests), the validation report, an upload held
+for the publisher's confirmation, the Table Schema editor, the preview, column summaries, earlier versions, and
+downloads of the full or filtered table."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,10 +22,11 @@ from apertura.common.twins import json_twin, requested_format
 from .catalog import is_tabular, resource_file_changed
 from .engine.ingest import type_words
 from .engine.query import EXPORT_TYPES, QueryError, export
+from .engine.report import held_reasons
 from .models import DatastoreTable
 from .preview import preview, selection, sort_items
 from .selectors import NotPublished, published_table, table_versions
-from .services import SchemaError, datastore_schema_update
+from .services import NothingHeld, SchemaError, datastore_held_discard, datastore_held_publish, datastore_schema_update
 from .vocabulary import DIMENSION, DIMENSION_KINDS
 from .summaries import summaries
 
@@ -67,6 +70,7 @@ def resource_page(request, name, rid):
                "tabular": is_tabular(resource), "types": sorted(words.items()), "page": None, "summaries": [],
                "versions": [], "fields": []}
     context.update(_report_context(context["may_edit"], table))
+    context["held"] = _held(context["may_edit"], table)
     status = 200
     fmt = requested_format(request)
     if fmt == "csv":
@@ -81,7 +85,7 @@ def resource_page(request, name, rid):
         context["page"] = page = preview(ref, request.GET)
         status = 400 if page.error else 200
         if fmt == "json":
-            return _json_twin(request, resource, table, page, status)
+            return _json_twin(request, resource, table, page, status, context["held"])
         titles = {f["name"]: f.get("title", "") for f in ref.fields}
         context["summaries"] = [{**s, "title": titles.get(s["name"], ""), "type_label": words.get(s["type"], "")}
                                 for s in summaries(ref, version=table.current.number)]
@@ -91,11 +95,11 @@ def resource_page(request, name, rid):
         context["dimension_kinds"] = list(DIMENSION_KINDS.items())
         context["formats"] = list(EXPORT_TYPES)
     if fmt == "json":
-        return _json_twin(request, resource, table, None, 200)
+        return _json_twin(request, resource, table, None, 200, context["held"])
     return render(request, "datastore/resource.html", context, status=status)
 
 
-def _json_twin(request, resource, table, page, status):
+def _json_twin(request, resource, table, page, status, held=None):
     from apertura.catalog.formats.ckan import resource_dict
 
     base = request.build_absolute_uri("/").rstrip("/")
@@ -103,6 +107,13 @@ def _json_twin(request, resource, table, page, status):
     if table is not None:
         data["table"] = {"status": table.status, "version": table.current.number if table.current else None,
                          "rows": table.row_count, "fields": table.schema.get("fields", [])}
+        if held:  # only for those who may decide, as on the page
+            data["table"]["held"] = {
+                "id": held["id"], "file": held["source_name"], "uploaded": held["uploaded_at"], "rows": held["rows"],
+                "fields": held["fields"], "missingFields": held["missing"], "noRows": held["no_rows"],
+                "reasons": held["reasons"], "warnings": held["warnings"],
+                "publish": base + reverse("catalog:resource_held_publish", args=[resource.dataset.name, resource.pk]),
+                "discard": base + reverse("catalog:resource_held_discard", args=[resource.dataset.name, resource.pk])}
     if page is not None:
         data.update({
             "total": page.total, "error": page.error or None,
@@ -127,6 +138,20 @@ def _report_context(may_edit: bool, table) -> dict:
     listed = len(report.get("errors", []))
     return {"report": report, "report_title": title,
             "more_errors": max(report.get("stats", {}).get("errors", listed) - listed, 0)}
+
+
+def _held(may_edit: bool, table) -> dict | None:
+    """The upload held for confirmation, as its notice shows it: only to those who may publish or discard it."""
+    if not may_edit or table is None or not table.held:
+        return None
+    held = table.held
+    reasons = held.get("reasons", {})
+    return {"id": held["id"], "source_name": held.get("source_name", ""), "uploaded_at": held.get("at", ""),
+            "at": parse_datetime(held.get("at", "")), "rows": held.get("row_count", 0),
+            "fields": [f["name"] for f in held.get("schema", {}).get("fields", [])],
+            "missing": reasons.get("missingFields", []), "no_rows": bool(reasons.get("noRows")),
+            "reasons": held_reasons(reasons), "warnings": held.get("report", {}).get("warnings", []),
+            "published_version": reasons.get("publishedVersion")}
 
 
 def resource_status(request, name, rid):
@@ -169,6 +194,37 @@ def schema_edit(request, name, rid):
                                     "current version stays published until it passes."))
     else:
         messages.success(request, _("Schema saved."))
+    return redirect(_page_url(resource))
+
+
+@require_POST
+def held_publish(request, name, rid):
+    """The publisher publishes the held upload anyway: it becomes the next version, served from now on."""
+    return _held_decision(request, name, rid, publish=True)
+
+
+@require_POST
+def held_discard(request, name, rid):
+    """The publisher discards the held upload; the published version stays."""
+    return _held_decision(request, name, rid, publish=False)
+
+
+def _held_decision(request, name, rid, *, publish: bool):
+    resource = _resource_or_404(request, name, rid)
+    if not rules.has_perm("datastore.change_table", request.user, resource):
+        raise PermissionDenied(_("Only editors of the publishing institution publish or discard this table's "
+                                 "uploads."))
+    # The upload the publisher saw: a newer one held since is not published (or discarded) unseen.
+    held_id = request.POST.get("held", "")
+    try:
+        if publish:
+            version = datastore_held_publish(key=str(resource.pk), held_id=held_id, by=request.user)
+            messages.success(request, _("The new file is published as version %(n)s.") % {"n": version.number})
+        else:
+            datastore_held_discard(key=str(resource.pk), held_id=held_id, by=request.user)
+            messages.success(request, _("The new file was discarded; the published table has not changed."))
+    except NothingHeld as error:
+        messages.error(request, str(error))
     return redirect(_page_url(resource))
 
 

@@ -14,3 +14,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
         "transaction_mode": "IMMEDIATE",
     }
+else:
+    # A kept connection the server has since cut (restart, failover, pg_terminate_backend) is checked and replaced
+    # at the start of the next request, instead of failing it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Who is who in pg_stat_activity: `apertura serve` and `apertura worker` name their own connections.
+    DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = env_str("APERTURA_DB_APPLICATION_NAME",
+                                                                                "apertura")

@@ -90,7 +90,7 @@ def test_a_file_in_remote_storage_is_copied_by_the_worker(catalog, settings):
     datastore_ingest_queue(key="remote-table", storage_name=name, source_name="remote.csv")
     table = DatastoreTable.objects.get(resource_key="remote-table")
     assert table.status == "ready" and table.row_count == 2
-    assert not list((Path(settings.APERTURA_DATASTORE_ROOT) / ".tmp").glob("*.csv"))  # the copy is removed
+    assert not list((Path(settings.APERTURA_DATASTORE_ROOT) / ".tmp").rglob("*.csv"))  # the copy is removed
 
 
 def test_a_parquet_upload_is_accepted_and_becomes_a_table(catalog, django_capture_on_commit_callbacks, tmp_path):

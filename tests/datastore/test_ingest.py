@@ -45,7 +45,8 @@ def test_a_column_of_codes_mixing_leading_zeros_and_not_stays_text(write):
     assert types("codes") == {"code": "string", "n": "integer"}
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16", "utf-16-be", "utf-32",
+                                      "utf-32-le", "utf-32-be"])
 def test_encodings_are_detected(write, encoding):
     text = "departamento;municipio;nota\n01;Guatemala;Educación básica\n16;Cobán;Año de señales ñandú\n"
     result = datastore_ingest(key=f"enc-{encoding}", source_path=write("e.csv", text, encoding))

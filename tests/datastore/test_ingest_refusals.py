@@ -101,3 +101,23 @@ def test_a_truncated_csv_names_the_last_row(write):
     report = _refused(write, "truncated", write("t.csv", body))
     error = next(e for e in report["errors"] if e["type"] == "missing-cell")
     assert error["rowNumber"] == 101 and "cut short" in error["message"]
+
+
+def test_a_header_line_over_the_limit_is_refused_without_reading_it_whole(write, tmp_path):
+    from apertura.datastore.engine.ingest import Limits, ingest_file
+
+    # No line break at all: the reader stops at the limit instead of reading the whole file into memory.
+    path = write("one-line.csv", b"a," * 600_000)
+    result = ingest_file(path, dest=tmp_path / "out.parquet", workdir=tmp_path / "work",
+                         limits=Limits(max_line_bytes=1024 * 1024))
+    error = result.report["errors"][0]
+    assert not result.ok and (error["type"], error["rowNumber"]) == ("source-error", 1)
+    assert "longer than the 1 MB a row may have" in error["message"]
+
+
+def test_a_long_header_under_the_limit_is_read(write):
+    # Python's CSV reader alone refuses a field over 128 KB ("field larger than field limit").
+    name = "n" * 200_000
+    result = datastore_ingest(key="long-header", source_path=write("l.csv", f"{name},b\n1,2\n"))
+    assert result.ok, result.report
+    assert published_table("long-header").fields[0]["name"] == name

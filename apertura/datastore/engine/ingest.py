@@ -16,6 +16,7 @@ import codecs
 import csv
 import io
 import os
+import re
 import shutil
 import threading
 import zipfile
@@ -49,10 +50,17 @@ class IngestResult:
     schema: dict = field(default_factory=dict)
     row_count: int = 0
     parquet_path: Path | None = None
+    # Set by the service, not the engine: why a valid file was kept back from publication (see report.held_reasons).
+    held: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
+        """The file is valid and its Parquet was written (published, or held for the publisher's confirmation)."""
         return self.parquet_path is not None
+
+    @property
+    def published(self) -> bool:
+        return self.ok and not self.held
 
 
 @dataclass
@@ -62,6 +70,8 @@ class Limits:
     max_bytes: int = 10 * 1024 ** 3
     memory_limit: str = "512MB"
     threads: int = 2
+    # The longest row (line of text) read, header included: beyond it a CSV is refused with the row named.
+    max_line_bytes: int = 10 * 1024 * 1024
 
 
 def ingest_file(source: Path, *, dest: Path, workdir: Path, schema: dict | None = None,
@@ -86,6 +96,9 @@ def ingest_file(source: Path, *, dest: Path, workdir: Path, schema: dict | None 
             result = None
         except duckdb.Error as exc:
             report.error("source-error", _("The file could not be read: %(reason)s") % {"reason": _short(exc)})
+            result = None
+        except (csv.Error, UnicodeError) as exc:  # Python's own readers: still the file's fault, still a report
+            report.error("format-error", _("The file could not be read: %(reason)s") % {"reason": _short(exc)})
             result = None
         if result is None or not report.valid:
             return IngestResult(report=report.to_dict())
@@ -129,9 +142,11 @@ def _ingest(con, source, dest, workdir, schema, progress, limits, report,
                 sample = handle.read(SAMPLE_BYTES).decode("utf-8", errors="replace")
             delimiter = detect_delimiter(sample, report)
             report.facts["delimiter"] = delimiter
-        labels = _csv_header(text_path, delimiter, report)
-        sources = {mode: _csv_source(text_path, delimiter, len(labels), mode) for mode in ("sample", "check", "write")}
-        sources["head"] = _csv_source(_head(text_path, workdir), delimiter, len(labels), "sample")
+        labels = _csv_header(text_path, delimiter, report, limits.max_line_bytes)
+        sources = {mode: _csv_source(text_path, delimiter, len(labels), mode, limits.max_line_bytes)
+                   for mode in ("sample", "check", "write")}
+        sources["head"] = _csv_source(_head(text_path, workdir), delimiter, len(labels), "sample",
+                                      limits.max_line_bytes)
     names = _check_labels(labels, report)
     fields = _guess(con, names, schema, sources, report)
     if not report.valid:
@@ -152,7 +167,7 @@ def _ingest(con, source, dest, workdir, schema, progress, limits, report,
         # The slow path: a pass that finds every problem and its place, then (if the file is valid after all,
         # a guess having been wrong) a pass that writes.
         progress("checking", 0.4)
-        fields = _verify(con, names, fields, sources, report, progress)
+        fields = _verify(con, names, fields, sources, report, progress, limits.max_line_bytes)
         if not report.valid:
             return None
         rows = _write(con, fields, sources["write"], tmp, progress, strict=False, start=0.7)
@@ -176,7 +191,7 @@ def sniff_format(head: bytes, report: Report) -> str:
         return "parquet"
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_without_bom(head):
+    if _wide_encoding(head):
         return "csv"
     text = head.lstrip(codecs.BOM_UTF8).lstrip()
     lowered = text[:2048].lower()
@@ -198,6 +213,32 @@ def sniff_format(head: bytes, report: Report) -> str:
     return "csv"
 
 
+def _wide_encoding(head: bytes) -> str | None:
+    """The UTF-32 or UTF-16 codec that reads `head`, by its byte order mark or, without one, by its zero bytes."""
+    # UTF-32 first: its little-endian mark (FF FE 00 00) begins with UTF-16's (FF FE).
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return _utf32_without_bom(head) or _utf16_without_bom(head)
+
+
+def _utf32_without_bom(head: bytes) -> str | None:
+    """"utf-32-le" or "utf-32-be" when the two high bytes of every four are zero and the lowest is not (text of
+    the Basic Multilingual Plane, mostly not NUL, saved as UTF-32 with no mark)."""
+    sample = head[:4096]
+    sample = sample[:len(sample) - len(sample) % 4]
+    units = len(sample) // 4
+    if units < 2:
+        return None
+    lanes = [sample[i::4].count(0) for i in range(4)]
+    if lanes[2] >= 0.9 * units and lanes[3] >= 0.9 * units and lanes[0] <= 0.1 * units:
+        return "utf-32-le"
+    if lanes[0] >= 0.9 * units and lanes[1] >= 0.9 * units and lanes[3] <= 0.1 * units:
+        return "utf-32-be"
+    return None
+
+
 def _utf16_without_bom(head: bytes) -> str | None:
     """"utf-16-le" or "utf-16-be" when every other byte is zero (Latin text saved as UTF-16 with no mark)."""
     sample = head[:4096]
@@ -214,14 +255,13 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 
 def detect_encoding(path: Path, head: bytes, report: Report) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 (by its BOM) from the first bytes; otherwise the single-byte
-    encoding charset-normalizer finds likeliest. (Bytes further on are checked when the file is read.)"""
+    """UTF-8 (with or without BOM), UTF-16 or UTF-32 (by the BOM, or the zero bytes without one) from the first
+    bytes; otherwise the single-byte encoding charset-normalizer finds likeliest. (Bytes further on are checked
+    when the file is read.)"""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if utf16 := _utf16_without_bom(head):
-        return utf16
+    if wide := _wide_encoding(head):
+        return wide
     try:
         # A multi-byte character may be cut at the end of the sample: ignore the last few bytes.
         head.decode("utf-8") if len(head) < SAMPLE_BYTES else head[:-4].decode("utf-8")
@@ -273,11 +313,17 @@ def _first_invalid_utf8(path: Path) -> int | None:
     return None
 
 
+# Control characters no text table holds. Any byte sequence of even length decodes as UTF-16 nearly always: in a
+# "UTF-16" file these betray binary data read as text.
+_BINARY_IN_WIDE_TEXT = re.compile("[\x00-\x08\x0e-\x1f]")
+
+
 def _transcode(source: Path, workdir: Path, encoding: str, report: Report) -> Path:
     """Re-encode to UTF-8 in 1 MB chunks (the file is never held whole in memory)."""
     target = workdir / "source.utf8.csv"
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    line = 1
+    wide = encoding.startswith(("utf-16", "utf-32"))
+    line, first = 1, True
     with source.open("rb") as src, target.open("w", encoding="utf-8", newline="") as out:
         while chunk := src.read(1024 * 1024):
             try:
@@ -286,8 +332,14 @@ def _transcode(source: Path, workdir: Path, encoding: str, report: Report) -> Pa
                 raise report.fatal("encoding-error", _(
                     "The file's characters could not be read as %(encoding)s near row %(row)s. Save the file as "
                     "UTF-8 and upload it again.") % {"encoding": encoding, "row": line}, row=line) from exc
+            if wide and (binary := _BINARY_IN_WIDE_TEXT.search(text)):
+                row = line + text.count("\n", 0, binary.start())
+                raise report.fatal("encoding-error", _(
+                    "This file is not text: it contains binary data near row %(row)s. Upload the data as CSV, "
+                    "XLSX, JSON or Parquet.") % {"row": row}, row=row)
             line += text.count("\n")
-            out.write(text.lstrip("\ufeff") if line == 1 else text)
+            out.write(text.lstrip("\ufeff") if first else text)
+            first = False
         try:
             out.write(decoder.decode(b"", final=True))
         except UnicodeDecodeError as exc:
@@ -337,9 +389,18 @@ def detect_delimiter(sample: str, report: Report) -> str:
 
 # --- Sources: every format is read as text columns c1…cn --------------------------------------------------
 
-def _csv_header(path: Path, delimiter: str, report: Report) -> list[str]:
+def _csv_header(path: Path, delimiter: str, report: Report, max_line: int) -> list[str]:
     with path.open("r", encoding="utf-8", newline="") as handle:
-        labels = next(csv.reader(_first_line(handle), delimiter=delimiter), [])
+        first = _first_line(handle, max_line)
+    if first is None:
+        raise report.fatal("source-error", _(
+            "The first row, which should name the columns, is longer than the %(limit)s MB a row may have. Check "
+            "that the file is a table with one row per line, or split the long values.") % {
+                "limit": _megabytes(max_line)}, row=1)
+    # Python's CSV reader refuses fields over 128 KB by default: the line limit above is the deliberate one. The
+    # reader's limit is the process's, so it is only ever raised (never lowered under another reader's feet).
+    csv.field_size_limit(max(csv.field_size_limit(), max_line))
+    labels = next(csv.reader(first, delimiter=delimiter), [])
     labels = [label.lstrip("\ufeff") for label in labels]
     if not any(label.strip() for label in labels):
         raise report.fatal("blank-header", _("The first row, which should name the columns, is empty."), row=1)
@@ -357,20 +418,28 @@ def _head(path: Path, workdir: Path, size: int = 1024 * 1024) -> Path:
     return target
 
 
-def _csv_source(path: Path, delimiter: str, width: int, mode: str) -> str:
-    """DuckDB's streaming CSV reader, every column as text: `check` records rejected rows, `sample` skips them,
-    `write` (run only on a file already checked) fails on them."""
+def _megabytes(size: int) -> str:
+    return f"{round(size / 1024 ** 2, 3):g}"
+
+
+def _csv_source(path: Path, delimiter: str, width: int, mode: str, max_line: int) -> str:
+    """DuckDB's streaming CSV reader, every column as text: `check` records rejected rows (a row longer than
+    `max_line` bytes among them), `sample` skips them, `write` (run only on a file already checked) fails on them."""
     columns = "{" + ", ".join(f"{literal(f'c{i + 1}')}: 'VARCHAR'" for i in range(width)) + "}"
     options = {"check": "store_rejects=true, rejects_limit=1000", "sample": "ignore_errors=true",
                "write": "strict_mode=true"}[mode]
     return (f"read_csv({literal(str(path))}, header=false, skip=1, delim={literal(delimiter)}, quote='\"', "
-            f"escape='\"', columns={columns}, auto_detect=false, max_line_size=10000000, {options})")
+            f"escape='\"', columns={columns}, auto_detect=false, max_line_size={int(max_line)}, {options})")
 
 
-def _first_line(handle):
-    """The header record (which may span lines inside quotes)."""
-    buffer, quoted = [], False
-    for line in handle:
+def _first_line(handle, max_line: int) -> io.StringIO | None:
+    """The header record (which may span lines inside quotes), or None when it is longer than `max_line`
+    characters: read in bounded pieces, so that a file with no line break is never read whole into memory."""
+    buffer, quoted, budget = [], False, max_line
+    while line := handle.readline(budget + 1):
+        budget -= len(line)
+        if budget < 0:
+            return None
         buffer.append(line)
         quoted ^= line.count('"') % 2 == 1
         if not quoted:
@@ -399,7 +468,7 @@ def _run_with_progress(con, sql: str, progress: Progress, start: float, end: flo
 LAST_SCAN = "scan_id = (SELECT max(scan_id) FROM reject_errors)"
 
 
-def _report_rejects(con, labels: list[str], report: Report):
+def _report_rejects(con, labels: list[str], report: Report, max_line: int):
     try:
         rejects = con.execute(
             "SELECT line, column_idx, error_type::VARCHAR, count(*) OVER (PARTITION BY error_type) "
@@ -423,6 +492,10 @@ def _report_rejects(con, labels: list[str], report: Report):
                 "“%(name)s”. If the file was cut short, upload the complete file.") % {
                     "row": line, "n": len(labels), "name": name or "?"},
                 row=line, field_number=(column or 0) + 1, field_name=name)
+        elif kind == "LINE SIZE OVER MAXIMUM":
+            report.error("source-error", _(
+                "Row %(row)s is longer than the %(limit)s MB a row may have. Check that its quotation marks are "
+                "closed, or split the long values.") % {"row": line, "limit": _megabytes(max_line)}, row=line)
         elif kind == "INVALID ENCODING":
             report.error("encoding-error", _(
                 "Row %(row)s contains characters that are not valid UTF-8. Save the file as UTF-8 and upload "
@@ -644,7 +717,8 @@ def _blank(width: int) -> str:
     return f"coalesce({', '.join(f'c{i + 1}' for i in range(width))}) IS NULL"
 
 
-def _verify(con, names: list[str], fields: list[dict], sources: dict, report: Report, progress) -> list[dict]:
+def _verify(con, names: list[str], fields: list[dict], sources: dict, report: Report, progress,
+            max_line: int) -> list[dict]:
     """Every value checked against the guessed types, in one pass, with each problem's place reported.
 
     A guess that some value contradicts is replaced by the type inferred from all values; a declared type is
@@ -666,7 +740,7 @@ def _verify(con, names: list[str], fields: list[dict], sources: dict, report: Re
                                 0.6, "checking")[0]
     rows, blanks, per_field = counts[0], counts[1], counts[2:]
     report.stats.update(rows=rows, fields=len(names))
-    _report_rejects(con, names, report)
+    _report_rejects(con, names, report, max_line)
     line_of = _line_numbers(con)
     numbered = f"(SELECT row_number() OVER () AS _r, * FROM {sources['sample']})"
     if blanks:

@@ -7,6 +7,7 @@ the header being row 1; `fieldNumber` from 1; `fieldName`) and a `message` a pub
 
 import time
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -81,3 +82,36 @@ class Report:
                  "seconds": round(time.perf_counter() - self._began, 3)}
         return {"valid": self.valid, "summary": self.summary(), "stats": stats, "errorCounts": dict(self.counts),
                 "errors": list(self.errors), "warnings": list(self.warnings), **self.facts}
+
+
+# --- Valid files held back -------------------------------------------------------------------------------------
+
+MAX_NAMED_FIELDS = 10
+
+
+def held_reasons(held: dict) -> list[str]:
+    """Why a valid file was held instead of published (`held` as the service records it), one sentence each, in
+    the active language: worded when shown, so that each reader gets their own."""
+    reasons = []
+    if held.get("noRows"):
+        reasons.append(_("The new file has no rows; the published table has %(rows)s.") % {
+            "rows": number_format(held.get("publishedRows", 0), force_grouping=True)})
+    missing = held.get("missingFields") or []
+    if missing:
+        names = ", ".join(f"“{name}”" for name in missing[:MAX_NAMED_FIELDS])
+        more = len(missing) - MAX_NAMED_FIELDS
+        if more > 0:
+            names = ngettext("%(names)s and %(n)s more", "%(names)s and %(n)s more", more) % {
+                "names": names, "n": more}
+        reasons.append(ngettext("The new file lacks the column %(names)s, which the published table has.",
+                                "The new file lacks the columns %(names)s, which the published table has.",
+                                len(missing)) % {"names": names})
+    return reasons
+
+
+def held_summary(held: dict) -> str:
+    return " ".join([
+        _("The file is valid but was not published, because it would make the published table worse."),
+        *held_reasons(held),
+        _("Version %(n)s stays published until an editor publishes the new file anyway or discards it, on the "
+          "resource's page.") % {"n": held.get("publishedVersion", "")}])
