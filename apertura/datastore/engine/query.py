@@ -1,10 +1,13 @@
 """Queries over published Parquet tables: CKAN's datastore_search / datastore_info / datastore_search_sql,
 keyset pages, aggregates, column summaries and streamed downloads.
 
-Every query runs on a cursor of one process-wide DuckDB database that cannot touch files outside the
-datastore folder (`enable_external_access=false` with the folder as the only allowed directory, and the
-configuration locked), under a timeout that interrupts it. User values always travel as parameters; names
-of columns are checked against the table's fields before they are quoted into SQL.
+Every query the engine builds runs on a cursor of one process-wide DuckDB database that cannot touch files
+outside the datastore folder (`enable_external_access=false` with the folder as the only allowed directory,
+and the configuration locked), under a timeout that interrupts it. User values always travel as parameters;
+names of columns are checked against the table's fields before they are quoted into SQL.
+
+A user's own SQL (datastore_search_sql) never runs there: sqlguard binds each table it names to that table's
+file, and it runs in a sandbox process (engine.sqlbox) whose database can read only those files.
 """
 
 import base64
@@ -15,10 +18,11 @@ import io
 import json
 import re
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -28,6 +32,7 @@ from django.utils.translation import gettext as _
 from apertura.common.tabular import neutralise, xlsx_bytes
 
 from .. import conf
+from . import sqlbox
 from .sql import ident, literal
 from .sqlguard import check_sql
 
@@ -37,6 +42,7 @@ DUCK_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "da
 CKAN_TYPES = {"integer": "int", "number": "numeric", "boolean": "bool", "date": "date", "datetime": "timestamp",
               "string": "text"}
 AGGREGATES = {"count", "sum", "avg", "min", "max"}
+SQL_THREADS = 2  # as many as the shared database's, per datastore_search_sql query
 
 
 class QueryError(ValueError):
@@ -423,32 +429,53 @@ def datastore_info(table: TableRef) -> dict:
 
 
 def datastore_search_sql(sql: str, *, tables: dict[str, TableRef], timeout: float | None = None,
-                         max_rows: int | None = None) -> dict:
-    """A read-only SELECT over published tables (checked by sqlguard), row- and time-limited."""
+                         max_rows: int | None = None, max_bytes: int | None = None) -> dict:
+    """A read-only SELECT over published tables: checked and bound to their files by sqlguard, run in a
+    sandbox process (engine.sqlbox) that reads only those files, with one deadline for the whole answer, a row
+    limit (beyond it the answer is cut, as CKAN does), and limits on the answer's bytes and the memory used."""
+    timeout = conf.sql_timeout_seconds() if timeout is None else timeout
     max_rows = conf.sql_max_rows() if max_rows is None else max_rows
-    checked, used = check_sql(sql, allowed_tables=set(tables))
-    cur = connection()
+    max_bytes = conf.sql_max_bytes() if max_bytes is None else max_bytes
+    began = time.monotonic()
+    checked = check_sql(sql, allowed_tables=set(tables), relation=lambda key: _resolved(tables[key]).source)
+    files = sorted(str(_resolved(tables[key]).path) for key in checked.tables)
     try:
-        for key in used:
-            cur.execute(f"CREATE OR REPLACE TEMP VIEW {ident(key)} AS SELECT * FROM {tables[key].source}")
-        try:
-            relation = run(cur, f"SELECT * FROM ({checked}) AS q LIMIT {max_rows + 1}", timeout=timeout)
-        except QueryTimeout:
-            raise
-        except duckdb.Error as exc:
-            raise QueryError(_("The query failed: %(reason)s") % {"reason": str(exc).splitlines()[0][:300]}) \
-                from exc
-        names = [d[0] for d in relation.description]
-        types = [str(d[1]) for d in relation.description]
-        rows = relation.fetchall()
-    finally:
-        cur.close()
-    truncated = len(rows) > max_rows
-    result = {"sql": checked, "fields": [{"id": n, "type": t} for n, t in zip(names, types, strict=True)],
-              "records": [{n: _json_value(v) for n, v in zip(names, row, strict=True)} for row in rows[:max_rows]]}
-    if truncated:
+        answer = sqlbox.run(checked.runnable, files=files, timeout=max(timeout - (time.monotonic() - began), 0),
+                            max_rows=max_rows,
+                            max_bytes=max_bytes, memory_bytes=conf.sql_memory_limit_bytes(),
+                            threads=SQL_THREADS)
+    except sqlbox.SandboxRefusal as refusal:
+        raise _sql_refusal(refusal, timeout=timeout, max_bytes=max_bytes) from None
+    result = {"sql": checked.text, "fields": answer["fields"], "records": answer["records"]}
+    if answer["truncated"]:
         result["records_truncated"] = True
     return result
+
+
+def _resolved(table: TableRef) -> TableRef:
+    # Each reference becomes a read of a file DuckDB is allowed: both name it by the same resolved path.
+    return replace(table, path=table.path.resolve())
+
+
+def _sql_refusal(refusal: sqlbox.SandboxRefusal, *, timeout: float, max_bytes: int) -> QueryError:
+    if refusal.kind == "timeout":
+        return QueryTimeout(_("The query took longer than %(s)s seconds and was stopped. Add filters or "
+                              "download the table instead.") % {"s": timeout})
+    if refusal.kind == "too_large":
+        return QueryError(_("The answer would be larger than %(mb)s MB, the most a query may return. Select "
+                            "fewer columns, add a WHERE clause or a LIMIT, aggregate the rows, or download the "
+                            "table instead.") % {"mb": f"{max_bytes / 1024 ** 2:g}"})
+    if refusal.kind == "memory":
+        return QueryError(_("The query needed more memory than a query may use (%(mb)s MB) and was stopped. "
+                            "Select fewer or shorter values, add a WHERE clause or a LIMIT, or aggregate the "
+                            "rows.") % {"mb": f"{conf.sql_memory_limit_bytes() / 1000 ** 2:g}"})
+    if refusal.kind == "not_select":
+        return QueryError(_("Only read-only SELECT queries are allowed."))
+    if refusal.kind == "refused":
+        return QueryError(_("The query tried to read something other than the published tables it names."))
+    if refusal.kind == "failed":
+        return QueryError(_("The query failed: %(reason)s") % {"reason": refusal.detail})
+    return QueryError(_("The query stopped before it could answer. Simplify it and try again."))
 
 
 def datastore_aggregate(table: TableRef, *, group_by=(), aggregates=("count:*",), filters=None, q=None,

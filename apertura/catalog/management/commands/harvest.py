@@ -9,7 +9,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         verbs = parser.add_subparsers(dest="verb", required=True, metavar="{run-due}")
         due = verbs.add_parser("run-due", help="run the harvest sources that are due, here or through the task queue")
-        due.add_argument("--enqueue", action="store_true", help="hand the work to the task queue (apertura db_worker)")
+        due.add_argument("--enqueue", action="store_true", help="hand the work to the task queue (apertura worker)")
 
     def handle(self, *args, verb, enqueue=False, **options):
         if enqueue:

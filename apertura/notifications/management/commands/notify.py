@@ -28,4 +28,4 @@ class Command(BaseCommand):
             self.stdout.write(f"Sent {sent} digest(s).")
         else:
             result = send_deadline_digests.enqueue(days=days, on=on)
-            self.stdout.write(f"Queued the deadline digest ({result.id}); `apertura db_worker` sends it.")
+            self.stdout.write(f"Queued the deadline digest ({result.id}); `apertura worker` sends it.")
