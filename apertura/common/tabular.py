@@ -1,7 +1,9 @@
-"""Writers for the CSV and XLSX twins of public pages.
+"""Writers for the CSV and XLSX twins of public pages, and the one definition of what they guard against.
 
 Spreadsheet programs execute a cell that starts with = + - @ (or a tab / carriage return) as a
-formula, so every exported text cell that starts that way is prefixed with an apostrophe.
+formula, so every exported text cell that starts that way is prefixed with an apostrophe: here for cells
+written by Python, in `formula_safe_sql` for columns written by DuckDB and Arrow. Every CSV file the platform
+writes is RFC 4180: comma, CRLF line ends, quotes only where needed.
 """
 
 import csv
@@ -11,19 +13,31 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from django.http import HttpResponse, StreamingHttpResponse
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_LINE_END = "\r\n"
 
 
 def neutralise(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def formula_start_sql(column: str) -> str:
+    """SQL (DuckDB) that is true where the text `column` (an already quoted expression) would run as a formula."""
+    starts = ", ".join(f"chr({ord(c)})" for c in FORMULA_START)
+    return f"left({column}, 1) IN ({starts})"
+
+
+def formula_safe_sql(column: str, alias: str) -> str:
+    """`neutralise` done by the database: the column with an apostrophe before every cell that would run."""
+    return f"CASE WHEN {formula_start_sql(column)} THEN chr(39) || {column} ELSE {column} END AS {alias}"
 
 
 def csv_chunks(header: Sequence[str], rows: Iterable[Sequence], *, size: int = 64 * 1024) -> Iterator[str]:
     """The CSV in pieces of about `size` characters, so a large export is streamed, not built in memory."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
     for row in itertools.chain([header], (["" if cell is None else neutralise(cell) for cell in row]
                                           for row in rows)):
         writer.writerow(row)

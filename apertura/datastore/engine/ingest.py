@@ -28,6 +28,8 @@ from pathlib import Path
 import duckdb
 from django.utils.translation import gettext as _
 
+from apertura.common.tabular import formula_start_sql
+
 from .report import IngestError, Report
 from .sql import ident, literal
 
@@ -730,7 +732,7 @@ def _verify(con, names: list[str], fields: list[dict], sources: dict, report: Re
     for i, field_ in enumerate(fields):
         c = f"c{i + 1}"
         if field_["type"] == "string":
-            checks.append(f"count(*) FILTER (left({c}, 1) IN ('=', '+', '-', '@'))")
+            checks.append(f"count(*) FILTER ({formula_start_sql(c)})")
             continue
         wrong = f"({_cast(c, field_)}) IS NULL"
         if not field_.get("declared") and field_["type"] in ("integer", "number"):
@@ -890,11 +892,12 @@ def _write(con, fields: list[dict], source: str, target: Path, progress, *, stri
 def _note_formulas(con, fields: list[dict], report: Report):
     """Warn about text that spreadsheets would run as formulas (looked for in the first rows)."""
     text = [f"c{i + 1}" for i, f in enumerate(fields) if f["type"] == "string"]
-    if text and con.execute("SELECT " + " + ".join(f"count(*) FILTER (left({c}, 1) IN ('=', '+', '-', '@'))"
+    if text and con.execute("SELECT " + " + ".join(f"count(*) FILTER ({formula_start_sql(c)})"
                                                    for c in text) + " FROM sample").fetchone()[0]:
         report.warn(formula_warning())
 
 
 def formula_warning() -> str:
-    return _("Some cells begin with =, +, - or @, which spreadsheet programs run as formulas. They are kept as "
-             "text, and downloads prefix them with an apostrophe so that they are never run.")
+    return _("Some cells begin with =, +, -, @, a tab or a carriage return, which spreadsheet programs run as "
+             "formulas. They are kept as text, and downloads prefix them with an apostrophe so that they are never "
+             "run.")

@@ -29,7 +29,7 @@ import duckdb
 import pyarrow.csv as pacsv
 from django.utils.translation import gettext as _
 
-from apertura.common.tabular import neutralise, xlsx_bytes
+from apertura.common.tabular import CSV_LINE_END, formula_safe_sql, neutralise, xlsx_bytes
 
 from .. import conf
 from . import sqlbox
@@ -407,6 +407,7 @@ def format_records(rows: list[dict], names: list[str], records_format: str):
     if records_format == "lists":
         return [[_json_value(row[n]) for n in names] for row in rows]
     buffer = io.StringIO()
+    # CKAN's records_format=csv is PostgreSQL's COPY output, one line feed per row; clients split on it.
     writer = csv.writer(buffer, delimiter="\t" if records_format == "tsv" else ",", lineterminator="\n")
     for row in rows:
         writer.writerow(["" if row[n] is None else neutralise(_json_value(row[n])) for n in names])
@@ -604,17 +605,14 @@ def _export_rows(fmt: str, sql: str, params: list, names: list[str]) -> Iterator
 
 
 def _formula_safe(name: str) -> str:
-    """A text column whose cells a spreadsheet could run as formulas (=, +, -, @, tab, CR first) gets an
-    apostrophe in front of them, in the query, so the CSV is written by Arrow without a Python step per cell."""
-    column = ident(name)
-    return (f"CASE WHEN regexp_matches({column}, '^[-=+@\\t\\r]') THEN '''' || {column} ELSE {column} END "
-            f"AS {column}")
+    """Neutralised in the query, so the CSV is written by Arrow without a Python step per cell."""
+    return formula_safe_sql(ident(name), ident(name))
 
 
 def _csv_batches(reader) -> Iterator[bytes]:
     """RFC 4180 CSV (CRLF, quotes only where needed) from Arrow record batches, a batch at a time."""
     sink = io.BytesIO()
-    options = pacsv.WriteOptions(eol="\r\n", quoting_style="needed")
+    options = pacsv.WriteOptions(eol=CSV_LINE_END, quoting_style="needed")
     with pacsv.CSVWriter(sink, reader.schema, write_options=options) as writer:
         for batch in reader:
             writer.write_batch(batch)
