@@ -259,6 +259,8 @@ def measure(args, work: Path) -> int:
     print("ingests done; querying", flush=True)
 
     setup_django(work)
+    from django.conf import settings  # the environment is read once, at start-up: switch the cache here
+
     from apertura.datastore.engine.query import TableRef, datastore_aggregate, datastore_search
 
     dest = ingests["dest"]
@@ -271,13 +273,13 @@ def measure(args, work: Path) -> int:
     cursor = datastore_search(table, offset=deep_offset - page_size, include_total=False, **search)["next_page"]
     ours = {}
     for cache in ("0", "128"):  # every query executed; then repeated queries answered from the result cache
-        os.environ["APERTURA_DATASTORE_RESULT_CACHE"] = cache
+        settings.APERTURA_DATASTORE_RESULT_CACHE = int(cache)
         ours["first", cache] = timed(lambda: datastore_search(table, include_total=False, **search), args.reps)
         ours["deep", cache] = timed(lambda: datastore_search(table, cursor=cursor, include_total=False, **search),
                                     args.reps)
         ours["plain", cache] = timed(lambda: datastore_search(table, include_total=False, limit=page_size),
                                      args.reps)
-    os.environ["APERTURA_DATASTORE_RESULT_CACHE"] = "0"
+    settings.APERTURA_DATASTORE_RESULT_CACHE = 0
     ours["offset"] = timed(lambda: datastore_search(table, offset=deep_offset, include_total=False, **search),
                            max(3, args.reps // 4))
     ours["group"] = timed(lambda: datastore_aggregate(table, group_by=["departamento"],

@@ -5,11 +5,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def fifth_plan(shared_fifth_plan, db):
-    return shared_fifth_plan
-
-
-@pytest.fixture
 def api():
     return Client()
 

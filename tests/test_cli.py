@@ -94,9 +94,10 @@ def test_serve_runs_a_worker_that_ingests_queued_uploads(tmp_path):
         server.wait(timeout=30)
 
 
-def test_two_servers_on_one_machine_have_their_own_control_sockets(tmp_path):
+def test_two_servers_on_one_machine_have_their_own_control_sockets(short_tmp_path):
     """gunicorn's default control socket is one ~/.gunicorn/gunicorn.ctl for every instance of the user: the second
     server took it over from the first. Each `apertura serve` now has its own, in its data folder."""
+    tmp_path = short_tmp_path  # the sockets' paths must fit in a Unix socket address
     import socket
     import stat
     import time

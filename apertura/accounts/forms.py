@@ -64,22 +64,3 @@ class ResetPasswordForm(SetPasswordForm):
     def save(self, commit=True):
         services.user_password_set(user=self.user, password=self.cleaned_data["new_password1"], via="reset")
         return self.user
-
-
-class RegistrationForm(InvitationAcceptForm):
-    """A participant's own account: the invitation's fields plus an address and an optional affiliation.
-
-    `website` is a honeypot: hidden from people, filled in by bots, refused when filled."""
-
-    email = forms.EmailField(label=_("E-mail address"), max_length=254,
-                             help_text=_("We send a link to confirm it. It is never shown publicly."))
-    affiliation = forms.CharField(label=_("Affiliation (optional)"), max_length=200, required=False,
-                                  help_text=_("An organization or community you belong to. Not shown publicly."))
-    website = forms.CharField(label=_("Leave this field empty"), required=False,
-                              widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
-    field_order = ["display_name", "email", "affiliation", "username", "password", "password_again"]
-
-    def clean_website(self):
-        if self.cleaned_data.get("website"):
-            raise forms.ValidationError(_("This field must stay empty."))
-        return ""

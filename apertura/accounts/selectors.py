@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
@@ -6,6 +8,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apertura.institutions.models import Institution
 
 from .models import Invitation, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def user_list() -> QuerySet:
@@ -24,5 +29,5 @@ def institution_choices() -> QuerySet:
     return Institution.objects.order_by("acronym").only("pk", "acronym", "name_es", "name_en")
 
 
-def totp_device_confirmed(*, user) -> TOTPDevice | None:
+def totp_device_confirmed(*, user: "User") -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()

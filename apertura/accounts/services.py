@@ -6,6 +6,7 @@ import getpass
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import rules
 from django.conf import settings
@@ -26,6 +27,9 @@ from apertura.institutions.models import Institution
 
 from .models import Invitation, Role, RoleKind, check_role_institution
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User as AuthUser
+
 User = get_user_model()
 
 
@@ -33,7 +37,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _require(perm: str, user) -> None:
+def _require(perm: str, user: AuthUser) -> None:
     if not rules.has_perm(perm, user):
         raise PermissionDenied(_("Only administrators may do this."))
 
@@ -67,7 +71,7 @@ def invitation_link(token: str, *, site_url: str | None = None) -> str:
 
 
 def invitation_create(
-    *, by, email: str, kind: str, institution: Institution | None = None, site_url: str | None = None,
+    *, by: AuthUser | None, email: str, kind: str, institution: Institution | None = None, site_url: str | None = None,
     send_email: bool = True,
 ) -> tuple[Invitation, str]:
     """Invite an address to take a role; returns the invitation and its token, which is stored only hashed.
@@ -140,7 +144,7 @@ def invitation_get_valid(*, token: str, for_update: bool = False) -> Invitation:
     return invitation
 
 
-def _new_user_problems(user, password: str, *, check_unique: bool = True) -> dict[str, list]:
+def new_user_problems(user: AuthUser, password: str, *, check_unique: bool = True) -> dict[str, list]:
     """Every problem with a new account's fields and password, keyed by the form field that shows it.
     Without `check_unique`, a user name already taken is not one of them (the caller deals with it)."""
     problems: dict[str, list] = {}
@@ -165,7 +169,7 @@ def invitation_accept(*, token: str, username: str, password: str, display_name:
         # Django's user has no display-name field; first_name holds the whole name so get_full_name() is it.
         user = User(username=(username or "").strip(), email=invitation.email,
                     first_name=(display_name or "").strip())
-        problems = _new_user_problems(user, password)
+        problems = new_user_problems(user, password)
         if User.objects.filter(email__iexact=invitation.email).exists():
             problems["__all__"] = [_("%(email)s already has an account. Sign in with it.")
                                    % {"email": invitation.email}]
@@ -198,7 +202,7 @@ def invitation_accept(*, token: str, username: str, password: str, display_name:
 
 # Roles ---------------------------------------------------------------------------------------------------
 
-def role_grant(*, by, user, kind: str, institution: Institution | None = None) -> Role:
+def role_grant(*, by: AuthUser, user: AuthUser, kind: str, institution: Institution | None = None) -> Role:
     _require("accounts.manage_users", by)
     _check_kind(kind)
     check_role_institution(kind, institution.pk if institution else None)
@@ -217,7 +221,7 @@ def _other_administrators_exist(role: Role) -> bool:
     return roles.exists() or User.objects.filter(is_superuser=True, is_active=True).exists()
 
 
-def role_revoke(*, by, role: Role) -> None:
+def role_revoke(*, by: AuthUser, role: Role) -> None:
     _require("accounts.manage_users", by)
     with transaction.atomic():
         locked = Role.objects.select_for_update(of=("self",)).select_related("user", "institution")
@@ -236,7 +240,7 @@ def role_revoke(*, by, role: Role) -> None:
 
 # Passwords -----------------------------------------------------------------------------------------------
 
-def user_password_set(*, user, password: str, via: str) -> None:
+def user_password_set(*, user: AuthUser, password: str, via: str) -> None:
     """Store a new password the caller has validated (`via`: how the person proved who they are)."""
     with transaction.atomic():
         user.set_password(password)
@@ -252,7 +256,7 @@ def user_password_set(*, user, password: str, via: str) -> None:
 
 # Two-factor authentication -------------------------------------------------------------------------------
 
-def totp_device_create(*, user) -> TOTPDevice:
+def totp_device_create(*, user: AuthUser) -> TOTPDevice:
     """The person's unconfirmed authenticator, created once so that reloading the page keeps its secret."""
     with transaction.atomic():
         device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
@@ -287,7 +291,7 @@ def totp_device_confirm(*, device: TOTPDevice, token: str) -> TOTPDevice:
     return device
 
 
-def totp_verify(*, user, token: str) -> TOTPDevice:
+def totp_verify(*, user: AuthUser, token: str) -> TOTPDevice:
     """The second step of signing in: the device that accepted the code, or a ValidationError."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
     if device is None:
@@ -302,7 +306,7 @@ def totp_verify(*, user, token: str) -> TOTPDevice:
     return device
 
 
-def totp_devices_reset(*, by, user) -> int:
+def totp_devices_reset(*, by: AuthUser, user: AuthUser) -> int:
     """An administrator's answer to a lost phone: the person sets up a new authenticator at next sign-in."""
     _require("accounts.manage_users", by)
     with transaction.atomic():
@@ -311,99 +315,3 @@ def totp_devices_reset(*, by, user) -> int:
                      summary=f"Two-factor authentication of {user.get_username()} reset",
                      data={"user": user.get_username(), "devices": count})
     return count
-
-
-# Self-registration of participants -----------------------------------------------------------------------
-
-REGISTRATION_SALT = "apertura.accounts.registration"
-
-
-def registration_link(token: str, *, site_url: str | None = None) -> str:
-    base = (site_url or settings.SITE_URL).rstrip("/")
-    return base + reverse("accounts:register_confirm", args=[token])
-
-
-def participant_register(*, email: str, username: str, display_name: str, password: str, affiliation: str = "",
-                         site_url: str | None = None) -> AbstractBaseUser | None:
-    """Create a participant's account, inactive until the e-mailed link confirms the address.
-
-    When the address already has an account, or the user name is taken, nothing is created and the address is
-    told why by e-mail. The page says the same thing in every case, so nobody learns from it which addresses or
-    user names have an account: only the owner of the mailbox does. Returns the new user or None.
-    """
-    from django.core import signing
-
-    from apertura.participation.services import participant_profile_create
-
-    email = User.objects.normalize_email((email or "").strip())
-    user = User(username=(username or "").strip(), email=email, first_name=(display_name or "").strip(),
-                is_active=False)
-    problems = _new_user_problems(user, password, check_unique=False)
-    try:
-        validate_email(email)
-    except ValidationError:
-        problems["email"] = [_("«%(email)s» is not an e-mail address.") % {"email": email}]
-    if problems:
-        raise ValidationError(problems)
-    context = {"site_name": settings.SITE_NAME, "email": email}
-    if User.objects.filter(email__iexact=email).exists():
-        context["login"] = (site_url or settings.SITE_URL).rstrip("/") + reverse("accounts:password_reset")
-        send_mail(render_to_string("accounts/register_subject.txt", context).strip(),
-                  render_to_string("accounts/register_exists_email.txt", context), None, [email])
-        audit_record(action="user.register_existing", obj_type="email", obj_id=email,
-                     summary="Registration attempted for an address that has an account")
-        return None
-    if User.objects.filter(username=user.username).exists():
-        return _registration_name_taken(user, context, site_url)
-    with transaction.atomic():
-        user.set_password(password)
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError:  # taken between the check and the save
-            return _registration_name_taken(user, context, site_url)
-        participant_profile_create(user=user, affiliation=affiliation)
-        audit_record(action="user.register", obj_type="user", obj_id=user.pk, actor_label="registration",
-                     summary=f"Account {user.username} registered, awaiting e-mail confirmation",
-                     data={"username": user.username})
-        token = signing.dumps({"u": user.pk, "e": email}, salt=REGISTRATION_SALT)
-        context["link"] = registration_link(token, site_url=site_url)
-        context["days"] = settings.INVITATION_VALID_DAYS
-        send_mail(render_to_string("accounts/register_subject.txt", context).strip(),
-                  render_to_string("accounts/register_email.txt", context), None, [email])
-    return user
-
-
-def _registration_name_taken(user, context: dict, site_url: str | None) -> None:
-    context = {**context, "username": user.username,
-               "register": (site_url or settings.SITE_URL).rstrip("/") + reverse("accounts:register")}
-    send_mail(render_to_string("accounts/register_subject.txt", context).strip(),
-              render_to_string("accounts/register_name_taken_email.txt", context), None, [user.email])
-    audit_record(action="user.register_name_taken", obj_type="email", obj_id=user.email,
-                 summary="Registration attempted with a user name that is taken")
-    return None
-
-
-def participant_confirm(*, token: str) -> AbstractBaseUser:
-    """Activate the account whose e-mail address the link proves, or a ValidationError saying why not."""
-    from django.core import signing
-
-    try:
-        data = signing.loads(token or "", salt=REGISTRATION_SALT,
-                             max_age=timedelta(days=settings.INVITATION_VALID_DAYS))
-    except signing.SignatureExpired:
-        raise ValidationError(_("This confirmation link has expired. Register again."), code="expired") from None
-    except signing.BadSignature:
-        raise ValidationError(_("This confirmation link is not valid. Check that you copied all of it."),
-                              code="unknown") from None
-    with transaction.atomic():
-        user = User.objects.select_for_update().filter(pk=data.get("u"), email__iexact=data.get("e", "")).first()
-        if user is None or not user.has_usable_password():
-            raise ValidationError(_("This confirmation link is not valid. Check that you copied all of it."),
-                                  code="unknown")
-        if not user.is_active:
-            user.is_active = True
-            user.save(update_fields=["is_active"])
-            audit_record(action="user.confirm", obj_type="user", obj_id=user.pk, actor=user,
-                         summary=f"{user.username} confirmed their e-mail address")
-    return user

@@ -3,13 +3,12 @@ from django.urls import path
 
 from . import views
 
+# apertura/urls.py mounts these with participation's self-registration (accounts:register, register_confirm).
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
-    path("register/", views.register, name="register"),
-    path("register/confirm/<str:token>/", views.register_confirm, name="register_confirm"),
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("two-factor/", views.two_factor_verify, name="two_factor_verify"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),

@@ -19,7 +19,7 @@ from django_otp import login as otp_login
 
 from . import selectors, services
 from .forms import (
-    InvitationAcceptForm, InvitationForm, RegistrationForm, ResetPasswordForm, SignInForm, TokenForm,
+    InvitationAcceptForm, InvitationForm, ResetPasswordForm, SignInForm, TokenForm,
 )
 from .models import Role
 from .qr import qr_svg
@@ -92,44 +92,6 @@ def invitation_accept(request, token):
             return redirect("accounts:login")
     return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form},
                   status=400 if form.errors else 200)
-
-
-# Self-registration of participants -----------------------------------------------------------------------
-
-@never_cache
-@sensitive_post_parameters("password", "password_again")
-def register(request):
-    from apertura.participation.limits import client_address, rate_limit_check
-
-    if request.user.is_authenticated:
-        return redirect("participation:account")
-    form = RegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            rate_limit_check(action="register", address=client_address(request))
-            services.participant_register(
-                email=form.cleaned_data["email"], username=form.cleaned_data["username"],
-                display_name=form.cleaned_data["display_name"], password=form.cleaned_data["password"],
-                affiliation=form.cleaned_data["affiliation"], site_url=request.build_absolute_uri("/"))
-        except ValidationError as error:
-            form.add_error(None, error)
-        except (smtplib.SMTPException, OSError) as error:
-            form.add_error(None, _("The confirmation e-mail could not be sent (%(error)s). Try again later.")
-                           % {"error": error})
-        else:
-            return render(request, "accounts/register_sent.html", {"email": form.cleaned_data["email"]})
-    return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
-
-
-@never_cache
-def register_confirm(request, token):
-    try:
-        services.participant_confirm(token=token)
-    except ValidationError as error:
-        return render(request, "accounts/register_invalid.html", {"message": error.messages[0]},
-                      status=410 if error.code == "expired" else 404)
-    messages.success(request, _("Your e-mail address is confirmed. Sign in with your user name and password."))
-    return redirect("accounts:login")
 
 
 # Two-factor authentication -------------------------------------------------------------------------------

@@ -1,14 +1,21 @@
+import datetime as dt
 import hashlib
 import json
 import math
+import uuid
+from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from .models import GENESIS, AuditAcknowledgement, AuditEvent, AuditHead
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 __all__ = ["GENESIS", "SCHEME", "Break", "Verification", "audit_acknowledge", "audit_record", "audit_verify"]
 
@@ -26,7 +33,7 @@ def _digest_v1(event: AuditEvent) -> str:
     return hashlib.sha256((event.previous_hash + canonical).encode()).hexdigest()
 
 
-def _instant(value) -> str:
+def _instant(value: dt.datetime) -> str:
     # UTC with all six digits: what both SQLite and PostgreSQL store and give back, whatever the time zone.
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -37,6 +44,7 @@ def _number(value: int | float) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)
     sign, digits, exponent = (Decimal(repr(value)) if isinstance(value, float) else Decimal(value)).as_tuple()
+    assert isinstance(exponent, int)  # finite: NaN and the infinities were returned above
     while len(digits) > 1 and digits[-1] == 0:
         digits, exponent = digits[:-1], exponent + 1
     if digits == (0,):
@@ -44,7 +52,7 @@ def _number(value: int | float) -> str:
     return f"{'-' if sign else ''}{''.join(map(str, digits))}e{exponent}"
 
 
-def _canonical(value) -> str:
+def _canonical(value: object) -> str:
     if value is None or isinstance(value, bool | str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, int | float):
@@ -86,7 +94,8 @@ def _lock_head() -> AuditHead:
 
 
 def audit_record(
-    *, action: str, obj_type: str, obj_id: str, actor=None, actor_label: str = "", summary: str = "",
+    *, action: str, obj_type: str, obj_id: str | int | uuid.UUID, actor: "User | AnonymousUser | None" = None,
+    actor_label: str = "", summary: str = "",
     data: dict | None = None,
 ) -> AuditEvent:
     """Append one event to the chain. Called inside the writing service's transaction: three queries (lock the
@@ -171,8 +180,8 @@ def _check_event(event: AuditEvent, previous: str, highest_scheme: int) -> Break
     expected = digest(event) if digest else ""
     if event.previous_hash == previous and event.hash == expected and event.scheme >= highest_scheme:
         return None
-    found = {"event_id": event.id, "event": event, "previous_hash": event.previous_hash,
-             "expected_previous_hash": previous, "hash": event.hash, "expected_hash": expected}
+    found: dict[str, Any] = {"event_id": event.id, "event": event, "previous_hash": event.previous_hash,
+                             "expected_previous_hash": previous, "hash": event.hash, "expected_hash": expected}
     if event.hash != expected or event.scheme < highest_scheme:
         # Only on a break: would the event verify under another scheme than the one it now states?
         was = next((s for s, other in DIGESTS.items() if s != event.scheme and other(event) == event.hash), None)
@@ -202,19 +211,20 @@ def _check_end(result: Verification, head_seen: str | None) -> Break | None:
             f"the head records event {head_id} as the last one written, and it is not in the log: the events after "
             f"{f'event {result.last_id}' if result.last_id else 'the start'} were removed"))
     if head_id is not None and head_seen != head_hash:
-        return Break(kind=Kind.HEAD, event_id=head_id, hash=head_hash, expected_hash=head_seen, why=(
+        return Break(kind=Kind.HEAD, event_id=head_id, hash=head_hash, expected_hash=head_seen or "", why=(
             "its hash is not the one the head recorded when it was written: it was rewritten with a new hash"))
     # Read after the walk: an event appended meanwhile moved the head in its own transaction, so an event the
     # walk saw beyond the head was not appended by audit_record.
     head_after = _head_values()
-    if result.count and (head_after is None or head_after[0] is None or result.last_id > head_after[0]):
+    if result.count and result.last_id is not None and (
+            head_after is None or head_after[0] is None or result.last_id > head_after[0]):
         return Break(kind=Kind.HEAD, event_id=result.last_id, hash=head_after[1] if head_after else "",
                      expected_hash=result.last_hash, why=(
                          "it comes after the last event the head records: it was not appended by audit_record"))
     return None
 
 
-def audit_verify(*, expect: set[str] = frozenset()) -> Verification:
+def audit_verify(*, expect: Set[str] = frozenset()) -> Verification:
     """Walk the chain from the start: every event by the scheme it was hashed with, every link, then the end of
     the log against its head. Stops at the first break that no acknowledgement accounts for exactly. `expect`:
     hashes printed by earlier runs and kept elsewhere; those met before the break are returned in `found`."""

@@ -18,9 +18,11 @@ from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from apertura.datastore.ckan import TableNotFound, ckan_action
 from apertura.institutions.models import Institution
 
 from . import selectors, services
+from .datastore import public_keys, visible_resource
 from .formats.ckan import group_dict, license_dict, organization_dict, package_dict, resource_dict
 from .models import Dataset, License, Resource, Tag, Theme
 from .search import QuerySyntaxError
@@ -333,7 +335,7 @@ def resource_show(request, params):
 @_action
 def status_show(request, params):
     """What this site is (CKAN clients read ckan_version; we answer with the API level we follow)."""
-    return {"site_title": getattr(settings, "APERTURA_SITE_NAME", "Apertura"),
+    return {"site_title": settings.SITE_NAME,
             "site_description": "Open data catalog of Guatemala's public institutions",
             "site_url": _base(request), "error_emails_to": None, "locale_default": "es",
             "extensions": ["apertura", "dcat"], "ckan_version": "2.11.0", "apertura_version": "0.1.0"}
@@ -405,9 +407,6 @@ def package_create(request, params):
 def _datastore(request, action: str, params: dict):
     """CKAN's DataStore actions, answered by the datastore (apertura/datastore/ckan.py) over the tables of resources
     the caller may see."""
-    from apertura.datastore.catalog import public_keys, visible_resource
-    from apertura.datastore.ckan import TableNotFound, ckan_action
-
     if action == "datastore_search_sql":
         keys = public_keys()
     else:

@@ -27,6 +27,11 @@ def edits_for_requested_institution(user, data_request) -> bool:
 
 
 @rules.predicate
+def edits_for_resource_publisher(user, resource) -> bool:
+    return resource is not None and resource.dataset.publisher_id in roles_of(user).edits
+
+
+@rules.predicate
 def is_signed_in(user) -> bool:
     return bool(getattr(user, "is_authenticated", False))
 
@@ -41,3 +46,7 @@ rules.add_perm("catalog.publish_self", is_administrator)
 # The Open Data Users Committee's priorities are recorded by the administrators who serve as its secretariat.
 rules.add_perm("catalog.mark_priority", is_administrator)
 rules.add_perm("catalog.manage_harvest", is_administrator)
+# Who may change a resource's table (its Table Schema, re-checking its file, a held upload): the editors of the
+# institution that publishes the dataset, and administrators, the same people who may change the dataset. The
+# permission keeps the datastore's name; the catalog decides it because the table is its resource's.
+rules.add_perm("datastore.change_table", is_administrator | edits_for_resource_publisher)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import statistics
+from collections.abc import Sequence
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
@@ -56,7 +58,7 @@ FACET_IDS_MAX = 2_000
 FACETS_CACHE_SECONDS = 600
 
 
-def facets(qs: QuerySet, fields=FACETS, *, limit: int = 50) -> dict[str, list[dict]]:
+def facets(qs: QuerySet, fields: Sequence[str] = FACETS, *, limit: int = 50) -> dict[str, list[dict]]:
     """Counts per value of each facet among the datasets of `qs`: [{name, display_name, count}], most first.
     Counting over a whole catalog takes seconds at 100,000 datasets, so the counts of each search are cached until
     the next write (see `_facets_key`)."""
@@ -69,7 +71,7 @@ def facets(qs: QuerySet, fields=FACETS, *, limit: int = 50) -> dict[str, list[di
     return counted
 
 
-def _facets_key(qs: QuerySet, fields, limit: int) -> str | None:
+def _facets_key(qs: QuerySet, fields: Sequence[str], limit: int) -> str | None:
     """Facet counts change only with a write, and every write appends to the audit log in its transaction: the
     log's last id versions the cache, so no count is ever served stale."""
     try:
@@ -81,9 +83,10 @@ def _facets_key(qs: QuerySet, fields, limit: int) -> str | None:
     return f"catalog:facets:{last}:{digest}"
 
 
-def _count_facets(qs: QuerySet, fields, limit: int) -> dict[str, list[dict]]:
+def _count_facets(qs: QuerySet, fields: Sequence[str], limit: int) -> dict[str, list[dict]]:
     # A search of a few thousand datasets is run once and its ids handed to the six facet queries; a broader one
     # stays a subquery (a long IN list costs more than the search it saves).
+    ids: QuerySet[Any, dict[str, Any]] | list[Any]  # the search as a subquery, or its ids
     ids = qs.order_by().values("pk")
     found = list(ids.values_list("pk", flat=True)[:FACET_IDS_MAX + 1])
     if len(found) <= FACET_IDS_MAX:

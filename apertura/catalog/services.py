@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import uuid
+from collections.abc import Iterable
 from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import rules
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +26,12 @@ from apertura.institutions.models import Institution
 from apertura.geo import regions as geography
 from . import fulltext
 from .conf import max_upload_bytes
+from .datastore import resource_file_changed
 from .models import ApiToken, DataRequest, DataRequestSupport, Dataset, License, Resource, Tag, Theme
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import UploadedFile
 
 RESOURCE_TYPES = DOCUMENT_TYPES | {"application/gzip", "application/x-bzip2", "application/x-xz", PARQUET}
 # What a file's extension claims, and the sniffed types that honour the claim.
@@ -47,13 +55,13 @@ DATASET_FIELDS = {"title", "description", "license", "contact_name", "contact_em
                   "name"}
 
 
-def _refuse(*, user, action: str, obj_type: str, obj_id, why: str):
+def _refuse(*, user: User, action: str, obj_type: str, obj_id: str | int | uuid.UUID, why: str) -> NoReturn:
     """Refusals are logged too; so checks run before the service's transaction, which would roll the log back."""
     audit_record(action=f"{action}.refused", obj_type=obj_type, obj_id=obj_id, actor=user, summary=why)
     raise PermissionDenied(why)
 
 
-def _partial(value, field: str):
+def _partial(value: object, field: str) -> PartialDate | None:
     if value in (None, ""):
         return None
     if isinstance(value, PartialDate):
@@ -64,8 +72,8 @@ def _partial(value, field: str):
         raise ValidationError({field: str(error)}) from None
 
 
-def _tags(names) -> list[Tag]:
-    cleaned = []
+def _tags(names: Iterable[object] | None) -> list[Tag]:
+    cleaned: list[str] = []
     for raw in names or ():
         name = " ".join(str(raw).split())[:100]
         if name and name.casefold() not in {c.casefold() for c in cleaned}:
@@ -73,7 +81,7 @@ def _tags(names) -> list[Tag]:
     return [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
 
 
-def _themes(codes) -> list[Theme]:
+def _themes(codes: Iterable[Any] | None) -> list[Theme]:
     codes = [str(code) for code in codes or ()]
     found = list(Theme.objects.filter(code__in=codes))
     missing = set(codes) - {theme.code for theme in found}
@@ -82,7 +90,7 @@ def _themes(codes) -> list[Theme]:
     return found
 
 
-def _license(value) -> License:
+def _license(value: License | str) -> License:
     if isinstance(value, License):
         return value
     found = License.objects.filter(pk=value).first()
@@ -108,12 +116,12 @@ def dataset_reindex(dataset: Dataset) -> None:
     fulltext.index([dataset])
 
 
-def _apply(dataset: Dataset, values: dict) -> dict:
+def _apply(dataset: Dataset, values: dict[str, Any]) -> dict[str, Any]:
     """Set the dataset's fields from `values`; return the many-to-many values to set after saving."""
     unknown = set(values) - DATASET_FIELDS
     if unknown:
         raise TypeError(f"unknown dataset fields: {sorted(unknown)}")
-    related = {}
+    related: dict[str, Any] = {}
     for field, value in values.items():
         if field in {"tags", "themes", "commitments"}:
             related[field] = value
@@ -132,7 +140,7 @@ def _apply(dataset: Dataset, values: dict) -> dict:
     return related
 
 
-def _set_related(dataset: Dataset, related: dict) -> None:
+def _set_related(dataset: Dataset, related: dict[str, Any]) -> None:
     if "tags" in related:
         dataset.tags.set(_tags(related["tags"]))
     if "themes" in related:
@@ -141,15 +149,15 @@ def _set_related(dataset: Dataset, related: dict) -> None:
         dataset.commitments.set(related["commitments"] or [])
 
 
-def dataset_create_check(*, by, publisher: Institution) -> None:
+def dataset_create_check(*, by: User, publisher: Institution) -> None:
     """Refuse, and log, publishing for an institution the user does not edit for (before any transaction)."""
     if not rules.has_perm("catalog.publish_for", by, publisher):
         _refuse(user=by, action="dataset.create", obj_type="institution", obj_id=publisher.pk,
                 why=f"{by} may not publish for {publisher.acronym}")
 
 
-def dataset_create(*, by, publisher: Institution, name: str = "", title: str, description: str, license,
-                   **values) -> Dataset:
+def dataset_create(*, by: User, publisher: Institution, name: str = "", title: str, description: str,
+                   license: License | str, **values: Any) -> Dataset:
     """Create a dataset for `publisher`; `values` are the other fields (tags, themes, spatial, state…)."""
     dataset_create_check(by=by, publisher=publisher)
     with transaction.atomic():
@@ -166,7 +174,7 @@ def dataset_create(*, by, publisher: Institution, name: str = "", title: str, de
         return dataset
 
 
-def dataset_update(*, dataset: Dataset, by, **values) -> Dataset:
+def dataset_update(*, dataset: Dataset, by: User, **values: Any) -> Dataset:
     """Change a dataset's metadata (any of DATASET_FIELDS); `modified` moves to now."""
     if not rules.has_perm("catalog.change_dataset", by, dataset):
         _refuse(user=by, action="dataset.update", obj_type="dataset", obj_id=dataset.pk,
@@ -191,8 +199,8 @@ def _check_claim(name: str, content_type: str) -> None:
             "name": name, "suffix": suffix, "kind": content_type}})
 
 
-def resource_add(*, dataset: Dataset, by, title: str = "", description: str = "", format: str = "",  # noqa: A002
-                 url: str = "", upload=None) -> Resource:
+def resource_add(*, dataset: Dataset, by: User, title: str = "", description: str = "", format: str = "",  # noqa: A002
+                 url: str = "", upload: UploadedFile | None = None) -> Resource:
     """Add a file (streamed to storage, checked, hashed) or a link to a dataset."""
     if not rules.has_perm("catalog.change_dataset", by, dataset):
         _refuse(user=by, action="resource.add", obj_type="dataset", obj_id=dataset.pk,
@@ -204,6 +212,7 @@ def resource_add(*, dataset: Dataset, by, title: str = "", description: str = ""
                             position=dataset.resources.count())
         if upload is not None:
             checked = check_upload(upload, max_bytes=max_upload_bytes(), allowed=RESOURCE_TYPES)
+            assert upload.name is not None  # Django names every uploaded file
             _check_claim(upload.name, checked.content_type)
             resource.original_name = upload.name[:255]
             resource.media_type, resource.size, resource.sha256 = (
@@ -213,7 +222,7 @@ def resource_add(*, dataset: Dataset, by, title: str = "", description: str = ""
             resource.file.save(upload.name, upload, save=False)
         else:
             resource.format = (format or PurePath(url.split("?")[0]).suffix.lstrip(".")).upper()[:20]
-        resource.title = title.strip() or (upload.name if upload is not None else url)[:300]
+        resource.title = title.strip() or ((upload.name or "") if upload is not None else url)[:300]
         resource.full_clean()
         resource.save()
         Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
@@ -222,13 +231,11 @@ def resource_add(*, dataset: Dataset, by, title: str = "", description: str = ""
         audit_record(action="resource.add", obj_type="dataset", obj_id=dataset.pk, actor=by, summary=resource.title,
                      data={"resource": str(resource.pk), "sha256": resource.sha256, "url": resource.url})
         if upload is not None:
-            from apertura.datastore.catalog import resource_file_changed
-
             resource_file_changed(resource=resource, by=by)  # a tabular file is ingested once this commits
         return resource
 
 
-def resource_replace_file(*, resource: Resource, by, upload) -> Resource:
+def resource_replace_file(*, resource: Resource, by: User, upload: UploadedFile) -> Resource:
     """A new file for an uploaded resource. The old file stays in storage (the resource's history points to it), and
     a table made from it stays served until the new file passes the datastore's checks."""
     dataset = resource.dataset
@@ -238,6 +245,7 @@ def resource_replace_file(*, resource: Resource, by, upload) -> Resource:
     if not resource.file:
         raise ValidationError({"file": _("This resource is a link; add the file as a new resource.")})
     checked = check_upload(upload, max_bytes=max_upload_bytes(), allowed=RESOURCE_TYPES)
+    assert upload.name is not None  # Django names every uploaded file
     _check_claim(upload.name, checked.content_type)
     with transaction.atomic():
         previous = resource.file.name
@@ -253,13 +261,11 @@ def resource_replace_file(*, resource: Resource, by, upload) -> Resource:
         audit_record(action="resource.replace", obj_type="dataset", obj_id=dataset.pk, actor=by,
                      summary=resource.title, data={"resource": str(resource.pk), "sha256": resource.sha256,
                                                    "previous_file": previous})
-        from apertura.datastore.catalog import resource_file_changed
-
         resource_file_changed(resource=resource, by=by)  # a tabular file is ingested once this commits
         return resource
 
 
-def data_request_create(*, by, institution: Institution, title: str, description: str) -> DataRequest:
+def data_request_create(*, by: User, institution: Institution, title: str, description: str) -> DataRequest:
     if not rules.has_perm("catalog.request_data", by):
         raise PermissionDenied(_("Sign in to request data."))
     with transaction.atomic():
@@ -272,7 +278,7 @@ def data_request_create(*, by, institution: Institution, title: str, description
         return request
 
 
-def data_request_support(*, request: DataRequest, by) -> bool:
+def data_request_support(*, request: DataRequest, by: User) -> bool:
     """Add the user's support; return False when they already supported it."""
     if not rules.has_perm("catalog.request_data", by):
         raise PermissionDenied(_("Sign in to support a request."))
@@ -283,7 +289,7 @@ def data_request_support(*, request: DataRequest, by) -> bool:
         return created
 
 
-def data_request_mark_priority(*, request: DataRequest, by, priority: bool) -> DataRequest:
+def data_request_mark_priority(*, request: DataRequest, by: User, priority: bool) -> DataRequest:
     """The Users Committee marks (or unmarks) a request as a priority."""
     if not rules.has_perm("catalog.mark_priority", by):
         _refuse(user=by, action="data_request.priority", obj_type="data_request", obj_id=request.pk,
@@ -296,7 +302,7 @@ def data_request_mark_priority(*, request: DataRequest, by, priority: bool) -> D
         return request
 
 
-def data_request_answer(*, request: DataRequest, by, status: str, answer: str = "",
+def data_request_answer(*, request: DataRequest, by: User, status: str, answer: str = "",
                         planned_for: dt.date | None = None, published_url: str = "",
                         dataset: Dataset | None = None) -> DataRequest:
     """The institution answers: planned (with a date), published (with a link or dataset) or refused (why)."""
@@ -319,7 +325,7 @@ def data_request_answer(*, request: DataRequest, by, status: str, answer: str = 
         return request
 
 
-def catalog_publish_self(*, by=None, site_url: str) -> list[Dataset]:
+def catalog_publish_self(*, by: User | None = None, site_url: str) -> list[Dataset]:
     """Publish the platform's own data as datasets of the Commission (GAE): each plan (commitments, milestones,
     progress) and the data requests, with the exports as resources and their data dictionaries. Run again, it
     updates them in place (resources matched by link), so it can run on a schedule."""
@@ -334,7 +340,7 @@ def catalog_publish_self(*, by=None, site_url: str) -> list[Dataset]:
     if commission is None:
         raise ValidationError(_("The Commission (GAE) is not among the institutions; import the plan first."))
     base = site_url.rstrip("/")
-    specs = [{
+    specs: list[dict[str, Any]] = [{
         "name": f"plan-de-accion-{plan.slug}", "title": f"Plan de Acción Nacional de Gobierno Abierto {plan.slug}",
         "description": (f"{plan.title}: compromisos, hitos, instituciones responsables y avance reportado y "
                         f"validado, tal como se publican en {base}{plan.get_absolute_url()}. Se actualiza con "
@@ -375,7 +381,7 @@ def catalog_publish_self_if_changed(*, site_url: str) -> bool:
     return True
 
 
-def _publish_spec(spec: dict, *, commission: Institution, base: str, by) -> Dataset:
+def _publish_spec(spec: dict[str, Any], *, commission: Institution, base: str, by: User | None) -> Dataset:
     dataset = Dataset.objects.filter(name=spec["name"]).first() or Dataset(name=spec["name"], publisher=commission)
     created = dataset._state.adding
     related = _apply(dataset, {
@@ -405,7 +411,7 @@ def _token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def api_token_create(*, by, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, by: User, name: str) -> tuple[ApiToken, str]:
     """A new API key for `by`; returns the token and the key, which is never stored and shown only now."""
     if not rules.has_perm("catalog.publish", by):
         _refuse(user=by, action="api_token.create", obj_type="user", obj_id=by.pk,
@@ -419,7 +425,7 @@ def api_token_create(*, by, name: str) -> tuple[ApiToken, str]:
     return token, raw
 
 
-def api_token_revoke(*, token: ApiToken, by) -> None:
+def api_token_revoke(*, token: ApiToken, by: User) -> None:
     if token.user_id != by.pk and not rules.has_perm("accounts.manage_users", by):
         raise PermissionDenied(_("This token is not yours."))
     with transaction.atomic():
@@ -428,7 +434,7 @@ def api_token_revoke(*, token: ApiToken, by) -> None:
                      data={"token": token.pk})
 
 
-def api_token_user(raw: str):
+def api_token_user(raw: str) -> User | None:
     """The active user a key belongs to, or None; records when the key was last used."""
     if not raw:
         return None

@@ -1,8 +1,6 @@
 from django.urls import path, register_converter
 
-from apertura.datastore import views as datastore_views
-
-from . import ckan_api, dcat_views, harvest_views, views
+from . import ckan_api, dcat_views, harvest_views, resource_views, views
 
 
 class RdfFormat:
@@ -26,19 +24,19 @@ urlpatterns = [
     path("datasets/<str:name>/edit/", views.dataset_edit, name="dataset_edit"),
     path("datasets/<str:name>/resources/new/", views.resource_create, name="resource_create"),
     path("datasets/<str:name>/resources/<uuid:rid>/download/", views.resource_download, name="resource_download"),
-    # The resource page and its table (apertura/datastore/views.py).
-    path("datasets/<str:name>/resources/<uuid:rid>/", datastore_views.resource_page, name="resource"),
-    path("datasets/<str:name>/resources/<uuid:rid>/status/", datastore_views.resource_status, name="resource_status"),
-    path("datasets/<str:name>/resources/<uuid:rid>/schema/", datastore_views.schema_edit, name="resource_schema"),
-    path("datasets/<str:name>/resources/<uuid:rid>/replace/", datastore_views.replace_file, name="resource_replace"),
-    path("datasets/<str:name>/resources/<uuid:rid>/held/publish/", datastore_views.held_publish,
+    # The resource page and its table (resource_views.py).
+    path("datasets/<str:name>/resources/<uuid:rid>/", resource_views.resource_page, name="resource"),
+    path("datasets/<str:name>/resources/<uuid:rid>/status/", resource_views.resource_status, name="resource_status"),
+    path("datasets/<str:name>/resources/<uuid:rid>/schema/", resource_views.schema_edit, name="resource_schema"),
+    path("datasets/<str:name>/resources/<uuid:rid>/replace/", resource_views.replace_file, name="resource_replace"),
+    path("datasets/<str:name>/resources/<uuid:rid>/held/publish/", resource_views.held_publish,
          name="resource_held_publish"),
-    path("datasets/<str:name>/resources/<uuid:rid>/held/discard/", datastore_views.held_discard,
+    path("datasets/<str:name>/resources/<uuid:rid>/held/discard/", resource_views.held_discard,
          name="resource_held_discard"),
-    path("datasets/<str:name>/resources/<uuid:rid>/table.<str:fmt>", datastore_views.table_download,
+    path("datasets/<str:name>/resources/<uuid:rid>/table.<str:fmt>", resource_views.table_download,
          name="resource_table"),
     path("datasets/<str:name>/resources/<uuid:rid>/versions/<int:number>.<str:fmt>",
-         datastore_views.version_download, name="resource_version"),
+         resource_views.version_download, name="resource_version"),
     path("data-requests/", views.request_list, name="requests"),
     path("data-requests/new/", views.request_create, name="request_create"),
     path("data-requests/supply-and-demand/", views.supply_and_demand, name="supply_demand"),

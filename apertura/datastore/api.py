@@ -1,14 +1,14 @@
 """The datastore's own REST API: a table's fields, its rows with keyset pagination and filters, and grouped
-aggregates. Public for published datasets; a signed-in publisher also reads their drafts."""
+aggregates. Who may read a table is its owner's answer (apertura/datastore/access.py): for the catalog's tables,
+anyone for published datasets; a signed-in publisher also reads their drafts."""
 
 from typing import Literal
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from .catalog import visible_resource
+from .access import download_paths, table_visible
 from .engine.query import EXPORT_TYPES, MAX_LIMIT, QueryError, TableRef, datastore_aggregate, datastore_search
 from .selectors import NotPublished, published_table
 
@@ -69,7 +69,7 @@ class AggregateOut(Schema):
 
 
 def _table(request, resource_id: str) -> TableRef:
-    if visible_resource(resource_id, request.user) is None:
+    if not table_visible(resource_id, request.user):
         raise HttpError(404, _("No published table has the id %(id)s.") % {"id": resource_id})
     try:
         return published_table(resource_id)
@@ -86,9 +86,8 @@ def _fields(table: TableRef, names=None) -> list[dict]:
 @router.get("/{resource_id}", response=TableOut, summary="A table's fields and downloads")
 def table_info(request, resource_id: str):
     table = _table(request, resource_id)
-    resource = visible_resource(resource_id, request.user)
-    downloads = {fmt: request.build_absolute_uri(reverse("catalog:resource_table", args=[
-        resource.dataset.name, resource.pk, fmt])) for fmt in EXPORT_TYPES}
+    paths = download_paths(resource_id, EXPORT_TYPES)
+    downloads = {fmt: request.build_absolute_uri(path) for fmt, path in paths.items()}
     return {"resource_id": resource_id, "rows": table.row_count, "fields": _fields(table), "downloads": downloads}
 
 

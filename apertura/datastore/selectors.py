@@ -1,6 +1,10 @@
 """Reads shared by the API, pages and the command line: published tables as the engine sees them."""
 
+import uuid
+from collections.abc import Iterable
 from pathlib import Path
+
+from django.db.models import QuerySet
 
 from .engine.query import TableRef
 from .models import DatastoreTable, DatastoreVersion
@@ -31,8 +35,17 @@ def published_table(key: str, *, version: int | None = None) -> TableRef:
 
 def published_tables() -> dict[str, TableRef]:
     tables = DatastoreTable.objects.select_related("current").filter(current__isnull=False)
-    return {t.resource_key: _ref(t, t.current) for t in tables}
+    return {t.resource_key: _ref(t, t.current) for t in tables if t.current is not None}
 
 
-def table_versions(key: str):
+def active_keys(resource_ids: Iterable[str | uuid.UUID]) -> set[str]:
+    """Of these resources, those with a published table (CKAN's `datastore_active`), in one query."""
+    keys = [str(pk) for pk in resource_ids]
+    if not keys:
+        return set()
+    return set(DatastoreTable.objects.filter(resource_key__in=keys, current__isnull=False)
+               .values_list("resource_key", flat=True))
+
+
+def table_versions(key: str) -> QuerySet[DatastoreVersion]:
     return DatastoreVersion.objects.filter(table__resource_key=key).order_by("-number")

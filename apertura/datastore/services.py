@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -21,6 +22,10 @@ from .engine.ingest import CASTS, IngestResult, Limits, ingest_file
 from .engine.report import held_summary
 from .models import DatastoreTable, DatastoreVersion
 from .vocabulary import DIMENSION, DIMENSION_KINDS
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_tasks import TaskResult
 
 
 class SchemaError(ValueError):
@@ -44,7 +49,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def datastore_table_get_or_create(*, key: str, by=None) -> DatastoreTable:
+def datastore_table_get_or_create(*, key: str, by: "User | None" = None) -> DatastoreTable:
     with transaction.atomic():
         table, created = DatastoreTable.objects.get_or_create(resource_key=key)
         if created:
@@ -53,8 +58,8 @@ def datastore_table_get_or_create(*, key: str, by=None) -> DatastoreTable:
     return table
 
 
-def datastore_ingest_queue(*, key: str, source_path: Path | str = "", source_name: str = "", by=None,
-                           storage_name: str = "", notify_url: str = ""):
+def datastore_ingest_queue(*, key: str, source_path: Path | str = "", source_name: str = "", by: "User | None" = None,
+                           storage_name: str = "", notify_url: str = "") -> "TaskResult[dict]":
     """Queue the ingest as a background task (the table shows "queued" until a worker takes it). The file is a
     local `source_path`, or `storage_name` in the default file storage (S3…), which the worker copies first.
     With `notify_url`, `by` is notified of the outcome with a link to that page."""
@@ -71,7 +76,7 @@ def datastore_ingest_queue(*, key: str, source_path: Path | str = "", source_nam
 
 
 def datastore_ingest(*, key: str, source_path: Path | str, source_name: str = "", schema: dict | None = None,
-                     by=None, progress: Callable[[str, float], None] | None = None,
+                     by: "User | None" = None, progress: Callable[[str, float], None] | None = None,
                      confirm: bool = False) -> IngestResult:
     """Validate and load a file as the table's next version; on any problem the current version stays served.
 
@@ -96,7 +101,7 @@ def datastore_ingest(*, key: str, source_path: Path | str, source_name: str = ""
     workdir = scratch_folder(root) / uuid.uuid4().hex  # this process's own: a dead one's leftovers can be found
     caller, last_write = threading.get_ident(), [0.0]
 
-    def report_progress(stage: str, fraction: float):
+    def report_progress(stage: str, fraction: float) -> None:
         if progress:
             progress(stage, fraction)
         # Only the calling thread writes to the database, at most twice a second.
@@ -126,9 +131,10 @@ def datastore_ingest(*, key: str, source_path: Path | str, source_name: str = ""
                              summary=f"Upload {name} refused: {result.report['summary']}",
                              data={"errors": result.report["errorCounts"], **_superseded(superseded)})
             else:
-                source = {"source_name": name, "source_sha256": _sha256(source_path),
+                source: dict[str, Any] = {"source_name": name, "source_sha256": _sha256(source_path),
                           "source_bytes": source_path.stat().st_size}
-                current = DatastoreVersion.objects.filter(pk=table.current_id).first()
+                # django-stubs refuses None for pk, which Django reads as IS NULL (no version: None here).
+                current = DatastoreVersion.objects.filter(pk=table.current_id).first()  # type: ignore[misc]
                 reasons = {} if confirm else _worse(current, result)
                 if reasons:
                     _hold(table, result, reasons, source, by=by)
@@ -158,7 +164,7 @@ def _max_line_bytes() -> int:
     return int(conf.max_line_mb() * 1024 * 1024)
 
 
-def _mark_server_error(table: DatastoreTable, *, key: str, name: str, by, exc: Exception):
+def _mark_server_error(table: DatastoreTable, *, key: str, name: str, by: "User | None", exc: Exception) -> None:
     """An ingest that broke on the server still leaves a report on the table (and the current version served)."""
     report = {"valid": False, "summary": _("The upload could not be processed because of an error on the "
                                            "server. The previous version, if any, is still published."),
@@ -182,7 +188,7 @@ def _worse(current: DatastoreVersion | None, result: IngestResult) -> dict:
             "noRows": no_rows, "missingFields": missing}
 
 
-def _hold(table: DatastoreTable, result: IngestResult, reasons: dict, source: dict, *, by):
+def _hold(table: DatastoreTable, result: IngestResult, reasons: dict, source: dict, *, by: "User | None") -> None:
     # The report as it would be had the file been published is kept for the version; the table's says it is held.
     result.report, valid_report = {**result.report, "summary": held_summary(reasons), "held": reasons}, result.report
     table.held = {"id": uuid.uuid4().hex, "parquet_path": str(result.parquet_path), "row_count": result.row_count,
@@ -219,7 +225,7 @@ def _superseded(held: dict) -> dict:
     return {"superseded": held["id"]} if held else {}
 
 
-def _remove_on_commit(held: dict):
+def _remove_on_commit(held: dict) -> None:
     """The Parquet of a held upload no longer held goes once the change is committed (a rollback still needs it)."""
     if held and held.get("parquet_path"):
         path = Path(held["parquet_path"])
@@ -234,7 +240,7 @@ def _held_table(key: str, held_id: str) -> DatastoreTable:
     return table
 
 
-def datastore_held_publish(*, key: str, held_id: str = "", by=None) -> DatastoreVersion:
+def datastore_held_publish(*, key: str, held_id: str = "", by: "User | None" = None) -> DatastoreVersion:
     """Publish the upload held for confirmation as the table's next version. With `held_id` (the one the publisher
     was shown), only that upload: a newer one that replaced it meanwhile is not published unseen."""
     with transaction.atomic():
@@ -258,7 +264,7 @@ def datastore_held_publish(*, key: str, held_id: str = "", by=None) -> Datastore
     return version
 
 
-def datastore_held_discard(*, key: str, held_id: str = "", by=None) -> DatastoreTable:
+def datastore_held_discard(*, key: str, held_id: str = "", by: "User | None" = None) -> DatastoreTable:
     """Drop the upload held for confirmation (its Parquet is removed); the current version stays served."""
     with transaction.atomic():
         table = _held_table(key, held_id)
@@ -290,7 +296,7 @@ def _keep_descriptions(new: dict, old: dict) -> dict:
 EDITABLE = {"title", "description", "unit", "type", "format", "trueValues", "falseValues", DIMENSION}
 
 
-def datastore_schema_update(*, key: str, schema: dict, by=None) -> DatastoreTable:
+def datastore_schema_update(*, key: str, schema: dict, by: "User | None" = None) -> DatastoreTable:
     """The publisher's edit of the Table Schema: titles, descriptions and units show at once; types and formats
     are checked against the next upload (which is refused, with the rows that do not fit, if they do not)."""
     with transaction.atomic():

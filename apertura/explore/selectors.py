@@ -3,23 +3,30 @@ by category and by dimension, computed by DuckDB over the table's Parquet file."
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from apertura.datastore.catalog import visible_resource
+from apertura.catalog.datastore import visible_resource
 from apertura.datastore.engine.query import TableRef, datastore_aggregate
 from apertura.datastore.selectors import NotPublished, published_table
 from apertura.geo import regions
 from apertura.geo.matching import match
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from apertura.catalog.models import Resource
 
 NUMERIC = ("integer", "number")
 AGGREGATES = ("count", "sum", "avg")
 MAX_GROUPS = 20000  # distinct places or categories read back; a table with more is not a map or a bar chart
 
 
-def explorable(resource_id, user):
+def explorable(resource_id: str | uuid.UUID, user: User | AnonymousUser | None) -> tuple[Resource, TableRef]:
     """The catalog resource and its published table, if the visitor may see them; else 404."""
     resource = visible_resource(str(resource_id), user)
     if resource is None:

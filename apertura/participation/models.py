@@ -398,15 +398,9 @@ class PlanComment(Contribution):
         return self.text[:60]
 
     def get_absolute_url(self) -> str:
-        if self.milestone_id:
-            url = reverse("participation:milestone_comments", args=[self.commitment.plan.slug, self.milestone.number])
-        else:
-            url = reverse("participation:commitment_comments", args=[self.commitment.plan.slug,
-                                                                     self.commitment.number])
-        from .selectors import plan_comment_page  # selectors read these models
-
-        page = plan_comment_page(comment=self)
-        return f"{url}{f'?page={page}' if page > 1 else ''}#comment-{self.pk}"
+        """A permalink that stays valid as comments come in: it redirects to the page that shows the comment's
+        thread (which takes a query, so the view finds it, not the URL)."""
+        return reverse("participation:plan_comment_link", args=[self.commitment.plan.slug, self.pk])
 
 
 class PageFeedback(models.Model):

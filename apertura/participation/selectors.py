@@ -1,10 +1,12 @@
 """Reads shared by the participation pages and their JSON/CSV twins."""
 
 from collections import Counter
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
+from django.urls import reverse
 
 from apertura.notifications.models import Follow, Notification
 
@@ -14,8 +16,21 @@ from .models import (
     PageFeedback, Participant, PlanComment, Proposal, ProposalStatus, Support,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import Model, QuerySet
+    from django_stubs_ext import WithAnnotations
 
-def _support_count():
+    from apertura.plans.models import Commitment, Milestone, Plan
+
+
+class _Position(TypedDict):
+    """What `_numbered` annotates each comment with (for the type checker)."""
+
+    position: int
+
+
+def _support_count() -> Coalesce:
     # A correlated count, not Count("supports"): that one groups every proposal of the plan by all its
     # selected columns (long texts included) before a page of 50 is taken.
     supports = (Support.objects.filter(proposal=OuterRef("pk")).order_by().values("proposal")
@@ -23,7 +38,7 @@ def _support_count():
     return Coalesce(Subquery(supports), 0)
 
 
-def proposal_list(*, plan, status: str = "", theme: str = "", department: str = ""):
+def proposal_list(*, plan: "Plan", status: str = "", theme: str = "", department: str = "") -> "QuerySet[Proposal]":
     queryset = (Proposal.objects.filter(plan=plan)
                 .select_related("plan", "author", "theme", "institution", "commitment", "milestone")
                 .annotate(support_count=_support_count()).order_by("-created_at", "-id"))
@@ -42,20 +57,20 @@ def proposal_get(*, pk: int) -> Proposal:
             .prefetch_related("events").annotate(support_count=_support_count()).get(pk=pk))
 
 
-def proposal_supported_by(*, proposal, user) -> bool:
+def proposal_supported_by(*, proposal: Proposal, user: "User | AnonymousUser") -> bool:
     return user.is_authenticated and Support.objects.filter(proposal=proposal, user=user).exists()
 
 
-def inputs_dashboard(*, plan) -> dict:
+def inputs_dashboard(*, plan: "Plan") -> dict:
     """How many inputs were received, answered (a published response) and adopted, in all and by theme and
     department: one grouped query."""
     rows = (Proposal.objects.filter(plan=plan)
             .values("theme__code", "theme__title", "department", "status")
             .annotate(n=Count("id"), answered=Count("id", filter=~Q(response=""))))
-    totals = Counter()
-    by_theme: dict[str, Counter] = {}
-    by_department: dict[str, Counter] = {}
-    theme_titles = {}
+    totals: Counter[str] = Counter()
+    by_theme: dict[str, Counter[str]] = {}
+    by_department: dict[str, Counter[str]] = {}
+    theme_titles: dict[str, str] = {}
     for row in rows:
         counts = Counter(received=row["n"], answered=row["answered"],
                          adopted=row["n"] if row["status"] == ProposalStatus.INCORPORATED else 0,
@@ -67,7 +82,7 @@ def inputs_dashboard(*, plan) -> dict:
         by_department.setdefault(row["department"] or "", Counter()).update(counts)
     keys = ("received", "answered", "adopted", "closed")
 
-    def as_row(counter):
+    def as_row(counter: Counter[str]) -> dict[str, int]:
         return {k: counter.get(k, 0) for k in keys}
 
     department_order = [code for code, _name in DEPARTMENTS if code in by_department]
@@ -82,7 +97,7 @@ def inputs_dashboard(*, plan) -> dict:
     }
 
 
-def participant_data(*, user) -> dict:
+def participant_data(*, user: "User") -> dict:
     """Everything the platform keeps about a person, for them to download."""
     participant = Participant.objects.filter(user=user).first()
     return {
@@ -116,7 +131,7 @@ def participant_data(*, user) -> dict:
     }
 
 
-def consultation_list():
+def consultation_list() -> "QuerySet[Consultation]":
     return Consultation.objects.select_related("plan").annotate(comment_count=Count("sections__comments"))
 
 
@@ -128,17 +143,18 @@ COMMENTS_PER_PAGE = 10
 """Comments shown per section and page of a consultation: the page stays light however many come in."""
 
 
-def _numbered(consultation):
+def _numbered(consultation: Consultation) -> "QuerySet[WithAnnotations[ConsultationComment, _Position]]":
     """The consultation's comments with their 1-based `position` in their section, oldest first. Numbered over
     ids only: the texts are read afterwards, for the few comments shown."""
     position = Window(RowNumber(), partition_by=[F("section_id")], order_by=[F("created_at").asc(), F("id").asc()])
     return ConsultationComment.objects.filter(section__consultation=consultation).annotate(position=position)
 
 
-def consultation_sections(*, consultation, section: int | None = None, page: int = 1) -> list:
+def consultation_sections(*, consultation: Consultation, section: int | None = None, page: int = 1) -> list:
     """The sections, each with `comment_count`, `page_count`, `page_number` and `page_comments`: page `page`
     of the section numbered `section`, the first page of the others. Three or four queries however many
     comments there are."""
+    sections: list[Any]  # ConsultationSections, given the page attributes below
     sections = list(consultation.sections.annotate(comment_count=Count("comments")).order_by("order"))
     per_page = COMMENTS_PER_PAGE
     for item in sections:
@@ -155,6 +171,7 @@ def consultation_sections(*, consultation, section: int | None = None, page: int
         positions |= dict(_numbered(consultation).filter(section=chosen, position__gt=offset,
                                                          position__lte=offset + per_page).values_list("pk", "position"))
     by_id = {item.pk: item for item in sections}
+    comment: Any  # given its `position`
     for comment in (ConsultationComment.objects.filter(pk__in=positions).select_related("author", "response")
                     .order_by("created_at", "id")):
         comment.position = positions[comment.pk]
@@ -162,37 +179,38 @@ def consultation_sections(*, consultation, section: int | None = None, page: int
     return sections
 
 
-def consultation_comment_page(*, comment) -> int:
+def consultation_comment_page(*, comment: ConsultationComment) -> int:
     """The page of its section that shows `comment`."""
     before = ConsultationComment.objects.filter(section_id=comment.section_id).filter(
         Q(created_at__lt=comment.created_at) | Q(created_at=comment.created_at, id__lt=comment.pk)).count()
     return before // COMMENTS_PER_PAGE + 1
 
 
-def consultation_comment_counts(*, consultation) -> dict:
+def consultation_comment_counts(*, consultation: Consultation) -> dict[str, int]:
     return ConsultationComment.objects.filter(section__consultation=consultation).aggregate(
         total=Count("id"), answered=Count("id", filter=Q(response__isnull=False)))
 
 
-def consultation_comments(*, consultation):
+def consultation_comments(*, consultation: Consultation) -> "QuerySet[ConsultationComment]":
     return (ConsultationComment.objects.filter(section__consultation=consultation)
             .select_related("section", "author", "response").order_by("section__order", "created_at", "id"))
 
 
-def _in_place_url(item) -> str:
+def _in_place_url(item: Proposal | ConsultationComment | PlanComment | None) -> str:
     return "" if item is None else item.get_absolute_url()
 
 
-def moderation_queue(*, decided: bool = False):
+def moderation_queue(*, decided: bool = False) -> list[ModerationCase]:
     statuses = ([ModerationStatus.KEPT, ModerationStatus.REMOVED] if decided
                 else [ModerationStatus.OPEN, ModerationStatus.HIDDEN])
+    cases: list[Any]  # ModerationCases, given `item`, `author_suspended` and `url` below
     cases = list(ModerationCase.objects.filter(status__in=statuses).select_related("content_type", "decided_by")
                  .prefetch_related("flags").order_by("-decided_at" if decided else "-report_count", "id")[:200])
     # The reported contributions, one query per kind.
     by_type: dict[int, set[int]] = {}
     for case in cases:
         by_type.setdefault(case.content_type_id, set()).add(case.object_id)
-    targets = {}
+    targets: dict[tuple[int, int], Proposal | ConsultationComment | PlanComment] = {}
     for model, related in ((Proposal, ["author"]), (ConsultationComment, ["author", "section__consultation"]),
                            (PlanComment, ["author", "commitment__plan", "milestone"])):
         content_type = ContentType.objects.get_for_model(model)
@@ -208,12 +226,12 @@ def moderation_queue(*, decided: bool = False):
     return cases
 
 
-def forum_members():
+def forum_members() -> "QuerySet[ForumMember]":
     return ForumMember.objects.select_related("institution", "alternate_of").annotate(
         attended=Count("meetings"))
 
 
-def meeting_list():
+def meeting_list() -> "QuerySet[Meeting]":
     return (Meeting.objects.select_related("plan").prefetch_related("attendees__institution")
             .annotate(decision_count=Count("decisions", distinct=True)))
 
@@ -226,16 +244,29 @@ def meeting_get(*, pk: int) -> Meeting:
 PLAN_COMMENTS_PER_PAGE = 20  # threads (a comment with its replies) per page
 
 
-def plan_comment_page(*, comment) -> int:
+def plan_comment_page(*, comment: PlanComment) -> int:
     """The page of its commitment's (or milestone's) comments that shows `comment`'s thread."""
     root = comment.parent or comment
-    before = PlanComment.objects.filter(commitment_id=root.commitment_id, milestone_id=root.milestone_id,
+    # django-stubs refuses None for milestone_id, which Django reads as IS NULL (a commitment's own comments).
+    before = PlanComment.objects.filter(commitment_id=root.commitment_id, milestone_id=root.milestone_id,  # type: ignore[misc]
                                         parent=None).filter(
         Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, id__lt=root.pk)).count()
     return before // PLAN_COMMENTS_PER_PAGE + 1
 
 
-def plan_comments(*, commitment, milestone=None):
+def plan_comment_url(*, comment: PlanComment) -> str:
+    """Where `comment` is shown: the page of its commitment's (or milestone's) comments holding its thread."""
+    if comment.milestone is not None:
+        url = reverse("participation:milestone_comments", args=[comment.commitment.plan.slug,
+                                                                comment.milestone.number])
+    else:
+        url = reverse("participation:commitment_comments", args=[comment.commitment.plan.slug,
+                                                                 comment.commitment.number])
+    page = plan_comment_page(comment=comment)
+    return f"{url}{f'?page={page}' if page > 1 else ''}#comment-{comment.pk}"
+
+
+def plan_comments(*, commitment: "Commitment", milestone: "Milestone | None" = None) -> "QuerySet[PlanComment]":
     """Top-level comments of a commitment's (or a milestone's) page, each with its replies."""
     replies = PlanComment.objects.select_related("author").order_by("created_at", "id")
     return (PlanComment.objects.filter(commitment=commitment, milestone=milestone, parent=None)
@@ -243,14 +274,14 @@ def plan_comments(*, commitment, milestone=None):
             .prefetch_related(Prefetch("replies", queryset=replies)))
 
 
-def comment_counts(*, commitment) -> dict:
+def comment_counts(*, commitment: "Commitment") -> dict[str | None, int]:
     """Comments per milestone of a commitment (key None: the commitment itself)."""
     rows = (PlanComment.objects.filter(commitment=commitment).values("milestone__number")
             .annotate(n=Count("id")))
     return {r["milestone__number"]: r["n"] for r in rows}
 
 
-def page_feedback_summary():
+def page_feedback_summary() -> dict[str, list]:
     rows = (PageFeedback.objects.values("path")
             .annotate(yes=Count("id", filter=Q(useful=True)), no=Count("id", filter=Q(useful=False)))
             .order_by("-no", "-yes", "path"))
@@ -258,7 +289,7 @@ def page_feedback_summary():
     return {"pages": list(rows), "comments": comments}
 
 
-def is_following(*, user, target) -> bool:
+def is_following(*, user: "User | AnonymousUser", target: "Model") -> bool:
     if not user.is_authenticated:
         return False
     return Follow.objects.filter(user=user, content_type=ContentType.objects.get_for_model(target),

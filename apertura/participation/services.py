@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import hashlib
 
 import rules
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from apertura.accounts.services import new_user_problems
 from apertura.audit.services import audit_record
 from apertura.common.uploads import check_upload
 from apertura.notifications.models import Follow, Notification
@@ -30,16 +39,30 @@ from .models import (
     Participant, PlanComment, Proposal, ProposalEvent, ProposalStatus, Support, public_name,
 )
 
+if TYPE_CHECKING:
+    import datetime as dt
 
-def _require(perm: str, user, obj=None, message: str | None = None) -> None:
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth.models import User as AuthUser
+    from django.core.files.uploadedfile import UploadedFile
+    from django.db.models import Model
+
+    from apertura.institutions.models import Institution
+    from apertura.plans.models import Commitment, Milestone, Plan, Theme
+
+
+User = get_user_model()
+
+
+def _require(perm: str, user: AuthUser | AnonymousUser | None, obj: object = None, message: str | None = None) -> None:
     if not rules.has_perm(perm, user, obj):
         raise PermissionDenied(message or _("You may not do this."))
 
 
 # Participants --------------------------------------------------------------------------------------------
 
-def participant_profile_create(*, user, affiliation: str = "") -> Participant:
-    """The participation side of a new self-registered account (called by accounts' registration)."""
+def participant_profile_create(*, user: AuthUser, affiliation: str = "") -> Participant:
+    """The participation side of a new self-registered account (called by `participant_register`)."""
     affiliation = (affiliation or "").strip()
     if len(affiliation) > 200:
         raise ValidationError({"affiliation": [_("Keep the affiliation under 200 characters.")]})
@@ -51,7 +74,100 @@ def participant_profile_create(*, user, affiliation: str = "") -> Participant:
     return participant
 
 
-def participant_profile_update(*, user, display_name: str, affiliation: str = "") -> None:
+# Self-registration: the account (inactive until the e-mailed link confirms the address) and its participant
+# profile. The tokens' salt keeps its old name so that links mailed before the move still work.
+
+REGISTRATION_SALT = "apertura.accounts.registration"
+
+
+def registration_link(token: str, *, site_url: str | None = None) -> str:
+    base = (site_url or settings.SITE_URL).rstrip("/")
+    return base + reverse("accounts:register_confirm", args=[token])
+
+
+def participant_register(*, email: str, username: str, display_name: str, password: str, affiliation: str = "",
+                         site_url: str | None = None) -> AbstractBaseUser | None:
+    """Create a participant's account, inactive until the e-mailed link confirms the address.
+
+    When the address already has an account, or the user name is taken, nothing is created and the address is
+    told why by e-mail. The page says the same thing in every case, so nobody learns from it which addresses or
+    user names have an account: only the owner of the mailbox does. Returns the new user or None.
+    """
+    email = User.objects.normalize_email((email or "").strip())
+    user = User(username=(username or "").strip(), email=email, first_name=(display_name or "").strip(),
+                is_active=False)
+    problems = new_user_problems(user, password, check_unique=False)
+    try:
+        validate_email(email)
+    except ValidationError:
+        problems["email"] = [_("«%(email)s» is not an e-mail address.") % {"email": email}]
+    if problems:
+        raise ValidationError(problems)
+    context = {"site_name": settings.SITE_NAME, "email": email}
+    if User.objects.filter(email__iexact=email).exists():
+        context["login"] = (site_url or settings.SITE_URL).rstrip("/") + reverse("accounts:password_reset")
+        send_mail(render_to_string("accounts/register_subject.txt", context).strip(),
+                  render_to_string("accounts/register_exists_email.txt", context), None, [email])
+        audit_record(action="user.register_existing", obj_type="email", obj_id=email,
+                     summary="Registration attempted for an address that has an account")
+        return None
+    if User.objects.filter(username=user.username).exists():
+        _registration_name_taken(user, context, site_url)
+        return None
+    with transaction.atomic():
+        user.set_password(password)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # taken between the check and the save
+            _registration_name_taken(user, context, site_url)
+            return None
+        participant_profile_create(user=user, affiliation=affiliation)
+        audit_record(action="user.register", obj_type="user", obj_id=user.pk, actor_label="registration",
+                     summary=f"Account {user.username} registered, awaiting e-mail confirmation",
+                     data={"username": user.username})
+        token = signing.dumps({"u": user.pk, "e": email}, salt=REGISTRATION_SALT)
+        context["link"] = registration_link(token, site_url=site_url)
+        context["days"] = settings.INVITATION_VALID_DAYS
+        send_mail(render_to_string("accounts/register_subject.txt", context).strip(),
+                  render_to_string("accounts/register_email.txt", context), None, [email])
+    return user
+
+
+def _registration_name_taken(user: AuthUser, context: dict, site_url: str | None) -> None:
+    context = {**context, "username": user.username,
+               "register": (site_url or settings.SITE_URL).rstrip("/") + reverse("accounts:register")}
+    send_mail(render_to_string("accounts/register_subject.txt", context).strip(),
+              render_to_string("accounts/register_name_taken_email.txt", context), None, [user.email])
+    audit_record(action="user.register_name_taken", obj_type="email", obj_id=user.email,
+                 summary="Registration attempted with a user name that is taken")
+    return None
+
+
+def participant_confirm(*, token: str) -> AbstractBaseUser:
+    """Activate the account whose e-mail address the link proves, or a ValidationError saying why not."""
+    try:
+        data = signing.loads(token or "", salt=REGISTRATION_SALT,
+                             max_age=timedelta(days=settings.INVITATION_VALID_DAYS))
+    except signing.SignatureExpired:
+        raise ValidationError(_("This confirmation link has expired. Register again."), code="expired") from None
+    except signing.BadSignature:
+        raise ValidationError(_("This confirmation link is not valid. Check that you copied all of it."),
+                              code="unknown") from None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=data.get("u"), email__iexact=data.get("e", "")).first()
+        if user is None or not user.has_usable_password():
+            raise ValidationError(_("This confirmation link is not valid. Check that you copied all of it."),
+                                  code="unknown")
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+            audit_record(action="user.confirm", obj_type="user", obj_id=user.pk, actor=user,
+                         summary=f"{user.username} confirmed their e-mail address")
+    return user
+
+
+def participant_profile_update(*, user: AuthUser, display_name: str, affiliation: str = "") -> None:
     """Change the public display name and the private affiliation."""
     display_name, affiliation = (display_name or "").strip(), (affiliation or "").strip()
     problems = {}
@@ -71,7 +187,7 @@ def participant_profile_update(*, user, display_name: str, affiliation: str = ""
                      data={"display_name_before": before, "display_name": display_name})
 
 
-def participant_delete(*, user) -> None:
+def participant_delete(*, user: AuthUser) -> None:
     """Delete a person's personal data. Their public contributions stay, shown without a name.
 
     The account row itself stays (the audit log points at it) but keeps nothing personal and cannot sign in."""
@@ -97,14 +213,15 @@ def participant_delete(*, user) -> None:
 
 # Proposals -----------------------------------------------------------------------------------------------
 
-def proposal_submit(*, by, plan, title: str, problem: str, proposal: str, theme=None, institution=None,
-                    department: str = "", address: str | None = None) -> Proposal:
+def proposal_submit(*, by: AuthUser, plan: Plan, title: str, problem: str, proposal: str, theme: Theme | None = None,
+                    institution: Institution | None = None, department: str = "",
+                    address: str | None = None) -> Proposal:
     _require("participation.submit", by, message=_("Sign in with a participant account to submit a proposal."))
     if theme is not None and theme.plan_id != plan.pk:
         raise ValidationError({"theme": [_("That theme belongs to another plan.")]})
     rate_limit_check(action="proposal", user=by, address=address)
     print_ = fingerprint(title, problem, proposal)
-    since = timezone.now() - timedelta(hours=limit("PARTICIPATION_DUPLICATE_HOURS"))
+    since = timezone.now() - timedelta(hours=limit("APERTURA_PARTICIPATION_DUPLICATE_HOURS"))
     with transaction.atomic():
         if Proposal.objects.filter(author=by, fingerprint=print_, created_at__gte=since).exists():
             raise ValidationError(_("You already sent this proposal. It is in the list; there is no need to send "
@@ -124,7 +241,7 @@ def proposal_submit(*, by, plan, title: str, problem: str, proposal: str, theme=
     return item
 
 
-def proposal_support(*, by, proposal: Proposal, supporting: bool = True) -> bool:
+def proposal_support(*, by: AuthUser, proposal: Proposal, supporting: bool = True) -> bool:
     _require("participation.support", by, proposal, _("You cannot support this proposal."))
     with transaction.atomic():
         if supporting:
@@ -140,8 +257,9 @@ def proposal_support(*, by, proposal: Proposal, supporting: bool = True) -> bool
     return supporting
 
 
-def proposal_respond(*, by, proposal: Proposal, status: str, response: str = "", commitment=None,
-                     milestone=None, merged_into: Proposal | None = None) -> Proposal:
+def proposal_respond(*, by: AuthUser, proposal: Proposal, status: str, response: str = "",
+                     commitment: Commitment | None = None, milestone: Milestone | None = None,
+                     merged_into: Proposal | None = None) -> Proposal:
     """Move a proposal along its workflow. Closing it (incorporated, merged, not adopted) needs a public,
     reasoned response; incorporating needs the commitment or milestone it became; merging, the proposal."""
     _require("participation.answer", by, proposal, _("Only administrators answer proposals."))
@@ -205,8 +323,8 @@ def split_sections(document: str, *, first_title: str) -> list[tuple[str, str]]:
     return [(t, x) for i, (t, x) in enumerate(result) if x or i > 0] or [(first_title, "")]
 
 
-def consultation_create(*, by, title: str, purpose: str, opens_at, closes_at, document: str,
-                        plan=None) -> Consultation:
+def consultation_create(*, by: AuthUser, title: str, purpose: str, opens_at: dt.datetime, closes_at: dt.datetime,
+                        document: str, plan: Plan | None = None) -> Consultation:
     _require("participation.organize", by, message=_("Only administrators organize consultations."))
     base = slugify(title)[:70] or "consultation"
     slug, n = base, 1
@@ -230,7 +348,7 @@ def consultation_create(*, by, title: str, purpose: str, opens_at, closes_at, do
     return item
 
 
-def consultation_comment(*, by, section: ConsultationSection, text: str,
+def consultation_comment(*, by: AuthUser, section: ConsultationSection, text: str,
                          address: str | None = None) -> ConsultationComment:
     consultation = section.consultation
     _require("participation.comment_consultation", by, consultation,
@@ -240,7 +358,7 @@ def consultation_comment(*, by, section: ConsultationSection, text: str,
         raise ValidationError({"text": [_("Write a comment of up to %(n)s characters.") % {"n": TEXT_MAX}]})
     rate_limit_check(action="comment", user=by, address=address)
     print_ = fingerprint(str(section.pk), text)
-    since = timezone.now() - timedelta(hours=limit("PARTICIPATION_DUPLICATE_HOURS"))
+    since = timezone.now() - timedelta(hours=limit("APERTURA_PARTICIPATION_DUPLICATE_HOURS"))
     with transaction.atomic():
         if ConsultationComment.objects.filter(author=by, fingerprint=print_, created_at__gte=since).exists():
             raise ValidationError(_("You already sent this comment."), code="duplicate")
@@ -251,7 +369,8 @@ def consultation_comment(*, by, section: ConsultationSection, text: str,
     return comment
 
 
-def consultation_respond(*, by, consultation: Consultation, comments, text: str) -> ConsultationResponse:
+def consultation_respond(*, by: AuthUser, consultation: Consultation, comments: Iterable[ConsultationComment],
+                         text: str) -> ConsultationResponse:
     """Answer one comment or a group of comments, once the consultation has closed."""
     _require("participation.organize", by, message=_("Only administrators answer consultations."))
     text = (text or "").strip()
@@ -279,7 +398,7 @@ def consultation_respond(*, by, consultation: Consultation, comments, text: str)
     return response
 
 
-def consultation_publish_summary(*, by, consultation: Consultation, summary: str) -> Consultation:
+def consultation_publish_summary(*, by: AuthUser, consultation: Consultation, summary: str) -> Consultation:
     _require("participation.organize", by, message=_("Only administrators answer consultations."))
     summary = (summary or "").strip()
     if consultation.phase(timezone.now()) != "closed":
@@ -303,20 +422,21 @@ def consultation_publish_summary(*, by, consultation: Consultation, summary: str
 MODERATED = (Proposal, ConsultationComment, PlanComment)
 
 
-def _reporter_key(by, address: str | None) -> str:
+def _reporter_key(by: AuthUser | AnonymousUser | None, address: str | None) -> str:
     if by is not None and by.is_authenticated:
         return f"user:{by.pk}"
     return "ip:" + hashlib.sha256((address or "unknown").encode()).hexdigest()[:40]
 
 
-def _set_hidden(target, hidden: bool) -> None:
+def _set_hidden(target: Proposal | ConsultationComment | PlanComment, hidden: bool) -> None:
     type(target).objects.filter(pk=target.pk).update(hidden=hidden)
     target.hidden = hidden
 
 
-def content_report(*, by, target, reason: str, address: str | None = None) -> ModerationCase:
-    """Anyone reports a contribution. After PARTICIPATION_REPORTS_TO_HIDE reports by different people it is
-    hidden pending review, unless a moderator already decided to keep it."""
+def content_report(*, by: AuthUser | AnonymousUser | None, target: Model, reason: str,
+                   address: str | None = None) -> ModerationCase:
+    """Anyone reports a contribution. After APERTURA_PARTICIPATION_REPORTS_TO_HIDE reports by different people it
+    is hidden pending review, unless a moderator already decided to keep it."""
     if not isinstance(target, MODERATED):
         raise ValidationError(_("This cannot be reported."))
     reason = (reason or "").strip()
@@ -333,7 +453,8 @@ def content_report(*, by, target, reason: str, address: str | None = None) -> Mo
         Flag.objects.create(case=case, reporter=by if by is not None and by.is_authenticated else None,
                             reporter_key=key, reason=reason)
         case.report_count = case.flags.count()
-        hide = case.status == ModerationStatus.OPEN and case.report_count >= limit("PARTICIPATION_REPORTS_TO_HIDE")
+        hide = (case.status == ModerationStatus.OPEN
+                and case.report_count >= limit("APERTURA_PARTICIPATION_REPORTS_TO_HIDE"))
         if hide:
             case.status = ModerationStatus.HIDDEN
             _set_hidden(target, True)
@@ -346,7 +467,7 @@ def content_report(*, by, target, reason: str, address: str | None = None) -> Mo
     return case
 
 
-def moderation_decide(*, by, case: ModerationCase, keep: bool, reason: str) -> ModerationCase:
+def moderation_decide(*, by: AuthUser, case: ModerationCase, keep: bool, reason: str) -> ModerationCase:
     """A moderator keeps the contribution visible or hides it; the reason is kept, and the placeholder says so."""
     _require("participation.moderate", by, message=_("Only moderators decide on reports."))
     reason = (reason or "").strip()
@@ -366,7 +487,7 @@ def moderation_decide(*, by, case: ModerationCase, keep: bool, reason: str) -> M
     return case
 
 
-def participant_suspend(*, by, user, suspended: bool, reason: str = "") -> Participant:
+def participant_suspend(*, by: AuthUser, user: AuthUser, suspended: bool, reason: str = "") -> Participant:
     """Suspend a participant (they can read but not contribute) or lift the suspension; always with a reason."""
     _require("participation.moderate", by, message=_("Only moderators suspend participants."))
     reason = (reason or "").strip()
@@ -388,8 +509,8 @@ def participant_suspend(*, by, user, suspended: bool, reason: str = "") -> Parti
 
 # The multi-stakeholder forum -----------------------------------------------------------------------------
 
-def forum_member_add(*, by, name: str, institution, since, alternate_of: ForumMember | None = None,
-                     until=None) -> ForumMember:
+def forum_member_add(*, by: AuthUser, name: str, institution: Institution, since: dt.date,
+                     alternate_of: ForumMember | None = None, until: dt.date | None = None) -> ForumMember:
     _require("participation.manage_forum", by, message=_("Only administrators keep the forum's records."))
     member = ForumMember(name=(name or "").strip(), institution=institution, since=since, until=until,
                          alternate_of=alternate_of)
@@ -431,8 +552,8 @@ def _seat_data(member: ForumMember) -> dict:
             "until": str(member.until) if member.until else None, "alternate_of": member.alternate_of_id}
 
 
-def forum_member_update(*, by, member: ForumMember, name: str, institution, since, until=None,
-                        alternate_of: ForumMember | None = None) -> ForumMember:
+def forum_member_update(*, by: AuthUser, member: ForumMember, name: str, institution: Institution, since: dt.date,
+                        until: dt.date | None = None, alternate_of: ForumMember | None = None) -> ForumMember:
     """Correct or change a seat (name, institution, alternate, dates). Ending a full member's membership ends
     that of their alternates still seated after it, on the same date."""
     _require("participation.manage_forum", by, message=_("Only administrators keep the forum's records."))
@@ -457,15 +578,17 @@ def forum_member_update(*, by, member: ForumMember, name: str, institution, sinc
     return member
 
 
-def meeting_record(*, by, date, kind: str, agenda: str, place: str = "", link: str = "", minutes: str = "",
-                   attendees=(), decisions=(), documents=(), plan=None, meeting: Meeting | None = None) -> Meeting:
+def meeting_record(*, by: AuthUser, date: dt.date, kind: str, agenda: str, place: str = "", link: str = "",
+                   minutes: str = "", attendees: Iterable[ForumMember] = (),
+                   decisions: Iterable[tuple[str, str | None]] = (), documents: Iterable[tuple[str, str]] = (),
+                   plan: Plan | None = None, meeting: Meeting | None = None) -> Meeting:
     """Record a forum meeting with its attendance, decisions (text, owner) and linked documents (title, link);
     given `meeting`, update it (minutes usually come after the meeting), replacing its attendance, decisions and
     linked documents with those given. Uploaded documents stay: they come and go with meeting_document_add
     and meeting_document_remove."""
     _require("participation.manage_forum", by, message=_("Only administrators keep the forum's records."))
     creating = meeting is None
-    if creating:
+    if meeting is None:
         meeting = Meeting(created_by=by)
     meeting.plan, meeting.date, meeting.kind = plan, date, kind
     meeting.agenda, meeting.place = (agenda or "").strip(), (place or "").strip()
@@ -494,15 +617,17 @@ def meeting_record(*, by, date, kind: str, agenda: str, place: str = "", link: s
     return meeting
 
 
-def meeting_document_add(*, by, meeting: Meeting, title: str, url: str = "", upload=None) -> MeetingDocument:
+def meeting_document_add(*, by: AuthUser, meeting: Meeting, title: str, url: str = "",
+                         upload: UploadedFile | None = None) -> MeetingDocument:
     """Attach a document to a meeting: a link, or a file checked for its real type and size."""
     _require("participation.manage_forum", by, message=_("Only administrators keep the forum's records."))
     url, title = (url or "").strip(), (title or "").strip()
     if bool(url) == bool(upload):
         raise ValidationError(_("Give either a file or a link."))
-    document = MeetingDocument(meeting=meeting, title=title or (upload.name if upload else url)[:300], url=url)
+    document = MeetingDocument(meeting=meeting, title=title or ((upload.name or "") if upload else url)[:300], url=url)
     if upload is not None:
-        checked = check_upload(upload, max_bytes=limit("PARTICIPATION_DOCUMENT_MAX_MB") * 1024 * 1024)
+        checked = check_upload(upload, max_bytes=limit("APERTURA_PARTICIPATION_DOCUMENT_MAX_MB") * 1024 * 1024)
+        assert upload.name is not None  # Django names every uploaded file
         document.original_name = upload.name[:255]
         document.content_type, document.size, document.sha256 = checked.content_type, checked.size, checked.sha256
     document.full_clean(exclude=["file"])
@@ -517,7 +642,7 @@ def meeting_document_add(*, by, meeting: Meeting, title: str, url: str = "", upl
     return document
 
 
-def meeting_document_remove(*, by, document: MeetingDocument, reason: str) -> None:
+def meeting_document_remove(*, by: AuthUser, document: MeetingDocument, reason: str) -> None:
     """Take a document off a meeting. The audit log keeps what it was, with its SHA-256, and why."""
     _require("participation.manage_forum", by, message=_("Only administrators keep the forum's records."))
     reason = (reason or "").strip()
@@ -530,14 +655,14 @@ def meeting_document_remove(*, by, document: MeetingDocument, reason: str) -> No
                      data={"document": document.pk, "title": document.title, "url": document.url,
                            "file": document.original_name, "sha256": document.sha256, "reason": reason})
         document.delete()
-        if stored:
+        if storage is not None and stored:
             transaction.on_commit(lambda: storage.delete(stored))
 
 
 # Feedback on the plan ------------------------------------------------------------------------------------
 
-def plan_comment_add(*, by, commitment, text: str, milestone=None, parent: PlanComment | None = None,
-                     address: str | None = None) -> PlanComment:
+def plan_comment_add(*, by: AuthUser, commitment: Commitment, text: str, milestone: Milestone | None = None,
+                     parent: PlanComment | None = None, address: str | None = None) -> PlanComment:
     """Comment on a commitment or one of its milestones, or reply (one level) to a comment there."""
     _require("participation.comment_plan", by, message=_("Sign in with a participant account to comment."))
     text = (text or "").strip()
@@ -547,7 +672,7 @@ def plan_comment_add(*, by, commitment, text: str, milestone=None, parent: PlanC
     if milestone is not None and milestone.commitment_id != commitment.pk:
         problems["__all__"] = [_("That milestone belongs to another commitment.")]
     if parent is not None:
-        if parent.parent_id is not None:
+        if parent.parent is not None:
             parent = parent.parent  # replies stay one level deep: a reply to a reply joins the thread
         if parent.commitment_id != commitment.pk or parent.milestone_id != (milestone.pk if milestone else None):
             problems["__all__"] = [_("That comment belongs to another page.")]
@@ -555,7 +680,7 @@ def plan_comment_add(*, by, commitment, text: str, milestone=None, parent: PlanC
         raise ValidationError(problems)
     rate_limit_check(action="comment", user=by, address=address)
     print_ = fingerprint(str(commitment.pk), str(milestone.pk if milestone else ""), text)
-    since = timezone.now() - timedelta(hours=limit("PARTICIPATION_DUPLICATE_HOURS"))
+    since = timezone.now() - timedelta(hours=limit("APERTURA_PARTICIPATION_DUPLICATE_HOURS"))
     with transaction.atomic():
         if PlanComment.objects.filter(author=by, fingerprint=print_, created_at__gte=since).exists():
             raise ValidationError(_("You already sent this comment."), code="duplicate")
@@ -572,7 +697,7 @@ def plan_comment_add(*, by, commitment, text: str, milestone=None, parent: PlanC
     return comment
 
 
-def page_feedback_record(*, path: str, useful: bool, comment: str = "", user=None,
+def page_feedback_record(*, path: str, useful: bool, comment: str = "", user: AuthUser | AnonymousUser | None = None,
                          address: str | None = None) -> PageFeedback:
     """A «was this useful?» answer. Anonymous; only the page, the answer and the optional comment are kept."""
     path = (path or "").strip()

@@ -38,9 +38,17 @@ urlpatterns = [
     path("plans/<slug:slug>/commitments/<int:number>/comments/", views.commitment_comments,
          name="commitment_comments"),
     path("plans/<slug:slug>/milestones/<str:number>/comments/", views.milestone_comments, name="milestone_comments"),
+    path("plans/<slug:slug>/comments/<int:pk>/", views.plan_comment_link, name="plan_comment_link"),
     path("feedback/", views.page_feedback, name="feedback"),
     path("feedback/results/", views.page_feedback_results, name="feedback_results"),
     path("account/", views.account, name="account"),
     path("account/data.json", views.account_data, name="account_data"),
     path("account/delete/", views.account_delete, name="account_delete"),
+]
+
+# Participants register under /accounts/ with the accounts' other pages, and keep their names there
+# (accounts:register, accounts:register_confirm): apertura/urls.py mounts these in the accounts namespace.
+registration_urlpatterns = [
+    path("register/", views.register, name="register"),
+    path("register/confirm/<str:token>/", views.register_confirm, name="register_confirm"),
 ]

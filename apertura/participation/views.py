@@ -1,5 +1,7 @@
 """Participation pages: thin — parse, check permission, call a service or selector, render."""
 
+import smtplib
+
 import rules
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
@@ -13,6 +15,8 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from apertura.common.uploads import stored_file_response
@@ -24,10 +28,10 @@ from . import selectors, services
 from .forms import (
     CommentForm, ConsultationForm, ConsultationResponseForm, DecisionForm, DeleteAccountForm, DocumentRemoveForm,
     ForumMemberForm, MeetingDocumentForm, MeetingForm, PageFeedbackForm, PlanCommentForm, ProfileForm, ProposalForm,
-    ReportForm, ResponseForm, SummaryForm, SuspensionForm,
+    RegistrationForm, ReportForm, ResponseForm, SummaryForm, SuspensionForm,
 )
 from apertura.geo.regions import DEPARTMENTS
-from .limits import client_address
+from .limits import client_address, rate_limit_check
 from .models import (
     Consultation, ConsultationComment, ForumMember, Meeting, MeetingDocument, ModerationCase, PlanComment, Proposal,
     ProposalStatus, public_name,
@@ -230,6 +234,42 @@ def inputs_dashboard(request, slug):
                   r["closed"]] for r in board["by_department"]]
         return csv_twin(f"inputs-{plan.slug}.csv", header, rows)
     return render(request, "participation/inputs_dashboard.html", {"plan": plan, "board": board})
+
+
+# Self-registration (under /accounts/, in the accounts namespace: see apertura/urls.py) --------------------
+
+@never_cache
+@sensitive_post_parameters("password", "password_again")
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("participation:account")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rate_limit_check(action="register", address=client_address(request))
+            services.participant_register(
+                email=form.cleaned_data["email"], username=form.cleaned_data["username"],
+                display_name=form.cleaned_data["display_name"], password=form.cleaned_data["password"],
+                affiliation=form.cleaned_data["affiliation"], site_url=request.build_absolute_uri("/"))
+        except ValidationError as error:
+            form.add_error(None, error)
+        except (smtplib.SMTPException, OSError) as error:
+            form.add_error(None, _("The confirmation e-mail could not be sent (%(error)s). Try again later.")
+                           % {"error": error})
+        else:
+            return render(request, "accounts/register_sent.html", {"email": form.cleaned_data["email"]})
+    return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@never_cache
+def register_confirm(request, token):
+    try:
+        services.participant_confirm(token=token)
+    except ValidationError as error:
+        return render(request, "accounts/register_invalid.html", {"message": error.messages[0]},
+                      status=410 if error.code == "expired" else 404)
+    messages.success(request, _("Your e-mail address is confirmed. Sign in with your user name and password."))
+    return redirect("accounts:login")
 
 
 # The participant's own account ----------------------------------------------------------------------------
@@ -798,7 +838,7 @@ def _plan_comments_page(request, commitment, milestone=None):
                 bound.add_error(None, error)
             else:
                 messages.success(request, _("Thank you. Your comment is published."))
-                return redirect(comment.get_absolute_url())
+                return redirect(selectors.plan_comment_url(comment=comment))
     page = Paginator(selectors.plan_comments(commitment=commitment, milestone=milestone),
                      selectors.PLAN_COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
     comments = list(page.object_list)
@@ -819,6 +859,13 @@ def _plan_comments_page(request, commitment, milestone=None):
         "here": here, "milestones": commitment.milestones.order_by("seq") if milestone is None else None,
         "counts": counts, "page": page,
     }, status=400 if bound is not None and bound.errors else 200)
+
+
+def plan_comment_link(request, slug, pk):
+    """A plan comment's permalink: the page of its commitment's (or milestone's) comments that shows it."""
+    comment = get_object_or_404(PlanComment.objects.select_related("commitment__plan", "milestone", "parent"),
+                                pk=pk, commitment__plan__slug=slug)
+    return redirect(selectors.plan_comment_url(comment=comment))
 
 
 def commitment_comments(request, slug, number):

@@ -1,13 +1,41 @@
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from apertura.accounts.models import Role, RoleKind
 from apertura.common.text import fold
 from apertura.institutions.models import Institution
-from apertura.institutions.selectors import institution_involved_q
 
 from .models import (
     OGP_VALUE_CODES, Commitment, Contact, Milestone, Plan, ProgressReport, QualityFlag, Validation,
 )
+from .tracking import Flag, track_milestone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def institution_involved_q(institution: Institution) -> Q:
+    """Commitments an institution leads, supports, partners in, or holds a milestone of."""
+    return (
+        Q(lead=institution)
+        | Q(supporting_institutions=institution)
+        | Q(civil_society=institution)
+        | Q(milestones__responsible=institution)
+    )
+
+
+def institutions_with_counts(*, kind: str | None = None) -> QuerySet[Institution]:
+    """Institutions with the number of commitments each leads and of milestones it is responsible for."""
+    qs = Institution.objects.annotate(
+        led_count=Count("led_commitments", distinct=True),
+        milestone_count=Count("milestones", distinct=True),
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("acronym")
 
 
 def plan_list() -> QuerySet[Plan]:
@@ -119,7 +147,7 @@ def activity(*, plan: Plan | None = None, commitment: Commitment | None = None,
     if institution is not None:
         reports = reports.filter(Q(institution=institution) | Q(milestone__responsible=institution)).distinct()
         validations = validations.filter(report__milestone__responsible=institution).distinct()
-    items = [{
+    items: list[dict[str, Any]] = [{
         "id": f"report-{r.pk}", "date": r.created_at, "milestone": r.milestone, "who": r.institution.acronym,
         "title": f"{r.milestone.number}: {r.get_status_display()} · {r.percent}% ({r.institution.acronym})",
         "text": r.narrative, "url": f"{r.milestone.get_absolute_url()}#report-{r.pk}",
@@ -150,3 +178,34 @@ def assessment_summary(*, plan: Plan) -> list[tuple[str, list[tuple[str, int]]]]
         for ratings in counts.values():
             ratings[str(_("Not assessed"))] = ratings.get(str(_("Not assessed")), 0) + not_assessed
     return [(label, sorted(ratings.items(), key=lambda kv: -kv[1])) for label, ratings in counts.items()]
+
+
+def deadline_digests(*, today: dt.date, days: int) -> "list[tuple[User, list[dict]]]":
+    """(editor, rows) for every editor with milestones due within `days` days or overdue and unfinished."""
+    horizon = today + dt.timedelta(days=days)
+    milestones = (Milestone.objects.filter(end__isnull=False, end__lte=horizon)
+                  .exclude(commitment__plan__status=Plan.Status.ENDED)  # an ended plan is assessed, not chased
+                  .select_related("commitment__plan").prefetch_related(
+                      "responsible", Prefetch("reports", queryset=ProgressReport.objects.prefetch_related(
+                          "validations"))))
+    by_institution: dict[int, list[dict]] = {}
+    for milestone in milestones:
+        end = milestone.end_date
+        if end.last_day() > horizon:  # "July 2022" is due on 31 July
+            continue
+        track = track_milestone(milestone, today)
+        if track.flag in (Flag.COMPLETED, Flag.CANCELLED):
+            continue
+        for institution in milestone.responsible.all():
+            by_institution.setdefault(institution.pk, []).append({
+                "number": milestone.number, "institution": institution.acronym, "end": end.isoformat(),
+                "overdue": end.last_day() < today, "reported": track.reported,
+                "url": milestone.get_absolute_url()})
+    editors = (Role.objects.filter(kind=RoleKind.EDITOR, institution_id__in=by_institution)
+               .select_related("user").order_by("user_id"))
+    per_user: dict[int, tuple[User, list[dict]]] = {}
+    for role in editors:
+        user, rows = per_user.setdefault(role.user_id, (role.user, []))
+        assert role.institution_id is not None  # filtered by institution above
+        rows.extend(by_institution[role.institution_id])
+    return [(user, rows) for user, rows in per_user.values() if user.is_active]

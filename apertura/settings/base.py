@@ -1,12 +1,12 @@
 from pathlib import Path
 
-from .env import DATA_DIR, env_bool, env_list, env_str
+from .env import config, DATA_DIR
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = BASE_DIR.parent
 
-DEBUG = env_bool("APERTURA_DEBUG", False)
-ALLOWED_HOSTS = env_list("APERTURA_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+DEBUG = config["APERTURA_DEBUG"]
+ALLOWED_HOSTS = list(config["APERTURA_ALLOWED_HOSTS"])
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -76,9 +76,9 @@ TEMPLATES = [
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-SITE_NAME = env_str("APERTURA_SITE_NAME", "Apertura")
+SITE_NAME = config["APERTURA_SITE_NAME"]
 # The action plan the home page presents; the newest plan when unset.
-APERTURA_HOME_PLAN = env_str("APERTURA_HOME_PLAN", "")
+APERTURA_HOME_PLAN = config["APERTURA_HOME_PLAN"]
 # The curated plan files `apertura demo` loads.
 APERTURA_PLAN_FILES = [PROJECT_DIR / "data" / "plans" / "gt-2021-2023.yaml"]
 
@@ -89,7 +89,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("APERTURA_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": config["APERTURA_LOG_LEVEL"]},
 }
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
-from .env import env_str
+from .env import config
 
 # One process: memory is enough. Several web workers share rate limits and sessions through Redis.
-_REDIS_URL = env_str("APERTURA_REDIS_URL")
+_REDIS_URL = config["APERTURA_REDIS_URL"]
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}

@@ -1,11 +1,11 @@
 import dj_database_url
 
-from .env import DATA_DIR, env_str
+from .env import config, DATA_DIR
 
 # SQLite in WAL mode is the embedded default; DATABASE_URL=postgres://… switches to PostgreSQL.
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'apertura.sqlite3'}"), conn_max_age=60
+        config["DATABASE_URL"] or f"sqlite:///{DATA_DIR / 'apertura.sqlite3'}", conn_max_age=60
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -19,5 +19,4 @@ else:
     # at the start of the next request, instead of failing it.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Who is who in pg_stat_activity: `apertura serve` and `apertura worker` name their own connections.
-    DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = env_str("APERTURA_DB_APPLICATION_NAME",
-                                                                                "apertura")
+    DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = config["APERTURA_DB_APPLICATION_NAME"]

@@ -1,11 +1,11 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import DEBUG
-from .env import DATA_DIR, env_bool, env_list, env_str
+from .env import config, DATA_DIR
 
 
 def _secret_key() -> str:
-    key = env_str("APERTURA_SECRET_KEY")
+    key = config["APERTURA_SECRET_KEY"]
     if key:
         return key
     # The embedded deployment keeps a generated key beside its database, so sessions survive restarts
@@ -23,14 +23,14 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-CSRF_TRUSTED_ORIGINS = env_list("APERTURA_CSRF_TRUSTED_ORIGINS")
+CSRF_TRUSTED_ORIGINS = list(config["APERTURA_CSRF_TRUSTED_ORIGINS"])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("APERTURA_HTTPS", False)
+SESSION_COOKIE_SECURE = config["APERTURA_HTTPS"]
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = env_bool("APERTURA_HTTPS", False) and not DEBUG
+SECURE_SSL_REDIRECT = config["APERTURA_HTTPS"] and not DEBUG
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,5 +1,5 @@
 from .base import BASE_DIR, PROJECT_DIR
-from .env import DATA_DIR, env_int, env_str
+from .env import config, DATA_DIR
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -8,7 +8,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist")] + [
     (f"vendor/{name}", PROJECT_DIR / "node_modules" / name / "build") for name in ("vega", "vega-lite", "vega-embed")]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = env_str("APERTURA_MEDIA_ROOT", str(DATA_DIR / "media"))
+MEDIA_ROOT = config["APERTURA_MEDIA_ROOT"] or str(DATA_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -16,4 +16,3 @@ STORAGES = {
 # Served straight from the finders: no collectstatic step for the embedded deployment.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MAX_AGE = 3600
-APERTURA_EVIDENCE_MAX_BYTES = env_int("APERTURA_EVIDENCE_MAX_MB", 25) * 1024 * 1024

@@ -34,7 +34,10 @@ def institution(db):
 
 
 @pytest.fixture
-def make_user(db, institution):
+def make_account(db, institution):
+    """make_account("elena", RoleKind.EDITOR, two_factor=True): a person who signs in with PASSWORD through the
+    real pages (editors and monitors belong to MINGOB); not tests/conftest.py's make_user, which picks the name."""
+
     def make(username: str, kind: str | None = None, *, two_factor: bool = False, **fields):
         user = get_user_model().objects.create_user(username=username, password=PASSWORD,
                                                     email=f"{username}@example.org", **fields)
@@ -49,8 +52,10 @@ def make_user(db, institution):
 
 
 @pytest.fixture
-def admin_user(make_user):
-    return make_user("ana", RoleKind.ADMINISTRATOR, two_factor=True, first_name="Ana Admin")
+def admin_account(make_account):
+    """Ana, an administrator with a confirmed authenticator (tests/conftest.py's `admin` has none, and
+    pytest-django's `admin_user` is a superuser without roles)."""
+    return make_account("ana", RoleKind.ADMINISTRATOR, two_factor=True, first_name="Ana Admin")
 
 
 def sign_in(client: Client, user, password: str = PASSWORD):
@@ -68,5 +73,6 @@ def sign_in_verified(client: Client, user) -> Client:
 
 
 @pytest.fixture
-def admin_client(client, admin_user):
-    return sign_in_verified(client, admin_user)
+def admin_account_client(client, admin_account):
+    """An English client Ana signed into, through the sign-in page and her second factor."""
+    return sign_in_verified(client, admin_account)

@@ -28,9 +28,9 @@ def accept_form(**overrides):
             "password_again": NEW_PASSWORD, **overrides}
 
 
-def test_an_invited_administrator_signs_up_sets_up_two_factor_and_reaches_administration(admin_client):
+def test_an_invited_administrator_signs_up_sets_up_two_factor_and_reaches_administration(admin_account_client):
     invite = {"email": "beatriz@example.org", "kind": "administrator"}
-    response = admin_client.post(reverse("manage:users"), invite)
+    response = admin_account_client.post(reverse("manage:users"), invite)
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["beatriz@example.org"]
     link = LINK.search(mail.outbox[0].body).group(0)
@@ -71,41 +71,41 @@ def test_an_invited_administrator_signs_up_sets_up_two_factor_and_reaches_admini
         assert action in actions
 
 
-def test_an_editor_invitation_needs_an_institution(admin_user, institution):
+def test_an_editor_invitation_needs_an_institution(admin_account, institution):
     with translation.override("en"), pytest.raises(ValidationError) as caught:
-        services.invitation_create(by=admin_user, email="e@example.org", kind=RoleKind.EDITOR)
+        services.invitation_create(by=admin_account, email="e@example.org", kind=RoleKind.EDITOR)
     assert "choose one" in caught.value.message_dict["institution"][0]
     with translation.override("en"), pytest.raises(ValidationError) as caught:
-        services.invitation_create(by=admin_user, email="e@example.org", kind=RoleKind.REVIEWER,
+        services.invitation_create(by=admin_account, email="e@example.org", kind=RoleKind.REVIEWER,
                                    institution=institution)
     assert "not tied to an institution" in caught.value.message_dict["institution"][0]
-    invitation, _token = services.invitation_create(by=admin_user, email="e@example.org",
+    invitation, _token = services.invitation_create(by=admin_account, email="e@example.org",
                                                     kind=RoleKind.EDITOR, institution=institution)
     assert invitation.institution == institution and not mail.outbox[0].body.count("None")
 
 
-def test_an_address_with_an_account_is_not_invited_again(admin_user):
+def test_an_address_with_an_account_is_not_invited_again(admin_account):
     with translation.override("en"), pytest.raises(ValidationError) as caught:
-        services.invitation_create(by=admin_user, email="ANA@example.org", kind=RoleKind.REVIEWER)
+        services.invitation_create(by=admin_account, email="ANA@example.org", kind=RoleKind.REVIEWER)
     assert "already has an account" in caught.value.message_dict["email"][0]
     assert not Invitation.objects.exists() and not mail.outbox
 
 
-def test_the_administration_form_shows_every_problem(admin_client):
-    response = admin_client.post(reverse("manage:users"), {"email": "not-an-address", "kind": "editor"})
+def test_the_administration_form_shows_every_problem(admin_account_client):
+    response = admin_account_client.post(reverse("manage:users"), {"email": "not-an-address", "kind": "editor"})
     assert response.status_code == 400
     assert "Enter a valid email address" in response.content.decode()
-    response = admin_client.post(reverse("manage:users"), {"email": "x@example.org", "kind": "editor"})
+    response = admin_account_client.post(reverse("manage:users"), {"email": "x@example.org", "kind": "editor"})
     assert response.status_code == 400 and "choose one" in response.content.decode()
     assert not Invitation.objects.exists()
 
 
-def test_a_mail_that_cannot_be_sent_leaves_nothing_behind(admin_client, monkeypatch):
+def test_a_mail_that_cannot_be_sent_leaves_nothing_behind(admin_account_client, monkeypatch):
     def refuse(*args, **kwargs):
         raise smtplib.SMTPException("connection refused")
 
     monkeypatch.setattr(services, "send_mail", refuse)
-    response = admin_client.post(reverse("manage:users"), {"email": "x@example.org", "kind": "reviewer"})
+    response = admin_account_client.post(reverse("manage:users"), {"email": "x@example.org", "kind": "reviewer"})
     assert response.status_code == 400
     assert "could not be sent (connection refused). Nothing was saved" in response.content.decode()
     assert not Invitation.objects.exists()
@@ -113,15 +113,15 @@ def test_a_mail_that_cannot_be_sent_leaves_nothing_behind(admin_client, monkeypa
 
 
 @pytest.mark.parametrize("kind", [None, RoleKind.EDITOR, RoleKind.MONITOR, RoleKind.REVIEWER])
-def test_only_administrators_invite(make_user, kind):
-    someone = make_user("someone", kind)
+def test_only_administrators_invite(make_account, kind):
+    someone = make_account("someone", kind)
     with pytest.raises(PermissionDenied):
         services.invitation_create(by=someone, email="x@example.org", kind=RoleKind.ADMINISTRATOR)
     assert not Invitation.objects.exists()
 
 
-def test_an_expired_invitation_is_refused_with_its_date(admin_user):
-    invitation, token = services.invitation_create(by=admin_user, email="late@example.org",
+def test_an_expired_invitation_is_refused_with_its_date(admin_account):
+    invitation, token = services.invitation_create(by=admin_account, email="late@example.org",
                                                    kind=RoleKind.REVIEWER)
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     path = reverse("accounts:invitation_accept", args=[token])
@@ -135,8 +135,8 @@ def test_an_expired_invitation_is_refused_with_its_date(admin_user):
     assert caught.value.code == "expired"
 
 
-def test_a_used_invitation_is_refused(admin_user):
-    _invitation, token = services.invitation_create(by=admin_user, email="b@example.org",
+def test_a_used_invitation_is_refused(admin_account):
+    _invitation, token = services.invitation_create(by=admin_account, email="b@example.org",
                                                     kind=RoleKind.REVIEWER)
     services.invitation_accept(token=token, username="beatriz", password=NEW_PASSWORD, display_name="Beatriz")
     response = english_client().post(reverse("accounts:invitation_accept", args=[token]),
@@ -151,9 +151,9 @@ def test_an_unknown_token_is_refused():
     assert response.status_code == 404 and "not valid" in response.content.decode()
 
 
-def test_accepting_reports_every_problem_and_keeps_the_invitation(admin_user, make_user):
-    make_user("taken")
-    _invitation, token = services.invitation_create(by=admin_user, email="b@example.org",
+def test_accepting_reports_every_problem_and_keeps_the_invitation(admin_account, make_account):
+    make_account("taken")
+    _invitation, token = services.invitation_create(by=admin_account, email="b@example.org",
                                                     kind=RoleKind.REVIEWER)
     path = reverse("accounts:invitation_accept", args=[token])
     response = english_client().post(path, accept_form(username="taken", password="12345678901",

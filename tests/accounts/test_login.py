@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 WRONG = "not the password at all"
 
 
-def test_sign_in_and_out_are_audited_and_no_password_is_kept(client, make_user):
-    user = make_user("pablo")
+def test_sign_in_and_out_are_audited_and_no_password_is_kept(client, make_account):
+    user = make_account("pablo")
     assert sign_in(client, user, WRONG).status_code == 200
     response = sign_in(client, user)
     # No role, no second factor.
@@ -32,15 +32,15 @@ def test_sign_in_and_out_are_audited_and_no_password_is_kept(client, make_user):
     assert WRONG not in everything and PASSWORD not in everything
 
 
-def test_the_header_offers_sign_in_then_sign_out(client, make_user):
+def test_the_header_offers_sign_in_then_sign_out(client, make_account):
     assert reverse("accounts:login") in client.get(reverse("home")).content.decode()
-    client.force_login(make_user("pablo"))
+    client.force_login(make_account("pablo"))
     html = client.get(reverse("home")).content.decode()
     assert reverse("accounts:logout") in html and "Sign out (pablo)" in html
 
 
-def test_repeated_failures_lock_the_account_even_against_the_right_password(client, make_user):
-    user = make_user("pablo")
+def test_repeated_failures_lock_the_account_even_against_the_right_password(client, make_account):
+    user = make_account("pablo")
     for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
         assert sign_in(client, user, WRONG).status_code == 200
     locked = sign_in(client, user, WRONG)
@@ -54,8 +54,8 @@ def test_repeated_failures_lock_the_account_even_against_the_right_password(clie
     assert AuditEvent.objects.filter(action="login.failure", data__locked_out=True).exists()
 
 
-def test_a_password_reset_mails_a_link_that_sets_a_new_password_and_ends_a_lockout(client, make_user):
-    user = make_user("pablo")
+def test_a_password_reset_mails_a_link_that_sets_a_new_password_and_ends_a_lockout(client, make_account):
+    user = make_account("pablo")
     for _attempt in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, user, WRONG)
     response = client.post(reverse("accounts:password_reset"), {"email": "pablo@example.org"})
@@ -76,8 +76,8 @@ def test_an_unknown_address_gets_no_mail_and_the_same_answer(client):
     assert response.status_code == 302 and not mail.outbox
 
 
-def test_an_editor_without_the_second_factor_reaches_only_the_page_that_sets_it_up(client, make_user):
-    editor = make_user("elena", RoleKind.EDITOR)
+def test_an_editor_without_the_second_factor_reaches_only_the_page_that_sets_it_up(client, make_account):
+    editor = make_account("elena", RoleKind.EDITOR)
     response = sign_in(client, editor)
     setup = reverse("accounts:two_factor_setup")
     assert response["Location"] == f"{setup}?next=%2F"
@@ -88,13 +88,13 @@ def test_an_editor_without_the_second_factor_reaches_only_the_page_that_sets_it_
     assert client.post(reverse("accounts:logout")).status_code == 302  # signing out is always possible
 
 
-def test_a_monitor_is_not_asked_for_a_second_factor(client, make_user):
-    response = sign_in(client, make_user("mario", RoleKind.MONITOR))
+def test_a_monitor_is_not_asked_for_a_second_factor(client, make_account):
+    response = sign_in(client, make_account("mario", RoleKind.MONITOR))
     assert response["Location"] == reverse("home")
 
 
-def test_a_wrong_code_is_refused_and_recorded(client, make_user):
-    editor = make_user("elena", RoleKind.EDITOR, two_factor=True)
+def test_a_wrong_code_is_refused_and_recorded(client, make_account):
+    editor = make_account("elena", RoleKind.EDITOR, two_factor=True)
     response = sign_in(client, editor)
     verify = reverse("accounts:two_factor_verify")
     assert response["Location"].startswith(verify)
@@ -108,8 +108,8 @@ def test_a_wrong_code_is_refused_and_recorded(client, make_user):
     assert client.get(reverse("manage:users")).status_code == 302
 
 
-def test_the_second_factor_does_not_redirect_elsewhere(client, make_user):
-    editor = make_user("elena", RoleKind.EDITOR, two_factor=True)
+def test_the_second_factor_does_not_redirect_elsewhere(client, make_account):
+    editor = make_account("elena", RoleKind.EDITOR, two_factor=True)
     sign_in(client, editor)
     response = client.post(f"{reverse('accounts:two_factor_verify')}?next=https://evil.example/",
                            {"token": code_for(TOTPDevice.objects.get(user=editor))})

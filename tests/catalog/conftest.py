@@ -1,7 +1,5 @@
 import pytest
 
-from apertura.institutions.models import Institution
-
 
 @pytest.fixture(autouse=True)
 def _registers(db):
@@ -12,26 +10,12 @@ def _registers(db):
 
 
 @pytest.fixture
-def institutions(db):
-    ine = Institution.objects.create(acronym="INE", slug="ine", name_es="Instituto Nacional de Estadística",
-                                     name_en="National Statistics Institute", kind="public_entity")
-    mineduc = Institution.objects.create(acronym="MINEDUC", slug="mineduc", name_es="Ministerio de Educación",
-                                         name_en="Ministry of Education", kind="public_entity")
-    return {"INE": ine, "MINEDUC": mineduc}
-
-
-@pytest.fixture
-def admin_user(make_user, institutions):
-    return make_user("administrator")
-
-
-@pytest.fixture
 def ine_editor(make_user, institutions):
     return make_user("editor", "INE")
 
 
 @pytest.fixture
-def make_dataset(admin_user, institutions):
+def make_dataset(admin, institutions):
     """make_dataset("escuelas", "MINEDUC", title=…, tags=[…], state="published")."""
     from apertura.catalog.services import dataset_create
 
@@ -40,13 +24,13 @@ def make_dataset(admin_user, institutions):
         values.setdefault("description", f"Description of {name}.")
         values.setdefault("license", "CC-BY-4.0")
         values.setdefault("state", "published")
-        return dataset_create(by=admin_user, publisher=institutions[acronym], name=name, **values)
+        return dataset_create(by=admin, publisher=institutions[acronym], name=name, **values)
 
     return make
 
 
 @pytest.fixture
-def small_catalog(make_dataset, admin_user):
+def small_catalog(make_dataset, admin):
     """Three published datasets and a draft, with resources: what search, the API and DCAT tests read."""
     from apertura.catalog.services import resource_add
 
@@ -55,11 +39,11 @@ def small_catalog(make_dataset, admin_user):
         tags=["población", "censo"], themes=["soci"], spatial=["0101", "16"], temporal_start="2018",
         temporal_end="2018-07", frequency="IRREG", legal_basis="Decreto 57-2008 art. 10 num. 4",
         contact_name="INE datos", contact_email="datos@ine.gob.gt")
-    resource_add(dataset=census, by=admin_user, title="Tabla CSV", url="https://example.org/censo.csv")
+    resource_add(dataset=census, by=admin, title="Tabla CSV", url="https://example.org/censo.csv")
     schools = make_dataset(
         "escuelas", "MINEDUC", title="Establecimientos educativos", description="Escuelas públicas y privadas.",
         tags=["educación", "escuelas"], themes=["educ"], spatial=["01"], license="CC0-1.0")
-    resource_add(dataset=schools, by=admin_user, title="Listado", url="https://example.org/escuelas.json",
+    resource_add(dataset=schools, by=admin, title="Listado", url="https://example.org/escuelas.json",
                  format="JSON")
     budget = make_dataset("presupuesto-educacion", "MINEDUC", title="Presupuesto de educación",
                           description="Ejecución presupuestaria del ministerio de educación.",

@@ -1,33 +1,24 @@
 """The catalog's public pages in headless Chromium: axe-core finds no serious or critical WCAG 2.2 AA problem,
 with and without JavaScript nothing is missing (search and facets are plain links and GET forms)."""
 
-import os
 from pathlib import Path
 
 import pytest
 
-# As in tests/e2e: Playwright's sync API runs an event loop in this thread; nothing here is async.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from tests.conftest import headless_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    if not CHROMIUM.exists() or not AXE_JS.exists():
-        pytest.fail(f"Chromium ({CHROMIUM}) and axe-core ({AXE_JS}) come from `make setup`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+    if not AXE_JS.exists():
+        pytest.fail(f"axe-core ({AXE_JS}) comes from `make setup`")
+    with headless_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def test_catalog_pages_pass_axe_and_work_without_javascript(chromium, live_server, small_catalog, make_user):
@@ -58,14 +49,14 @@ def test_catalog_pages_pass_axe_and_work_without_javascript(chromium, live_serve
     assert not problems, "\n".join(problems)
 
 
-def test_harvest_administration_passes_axe(chromium, live_server, admin_user, signed_in):
+def test_harvest_administration_passes_axe(chromium, live_server, admin, signed_in):
     from django.conf import settings
 
     from apertura.catalog.harvest import harvest_source_run, harvest_source_save
 
-    source = harvest_source_save(by=admin_user, url="http://127.0.0.1:9/", kind="dcat", frequency="weekly")
+    source = harvest_source_save(by=admin, url="http://127.0.0.1:9/", kind="dcat", frequency="weekly")
     harvest_source_run(source=source)  # a failed run: its report shows on both pages
-    session = signed_in(admin_user).cookies[settings.SESSION_COOKIE_NAME].value
+    session = signed_in(admin).cookies[settings.SESSION_COOKIE_NAME].value
     context = chromium.new_context(locale="es-GT", base_url=live_server.url)
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
     page = context.new_page()

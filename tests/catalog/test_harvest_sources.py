@@ -38,8 +38,8 @@ def remote(small_catalog):
 
 
 @pytest.fixture
-def source(admin_user, institutions):
-    return harvest_source_save(by=admin_user, url=SOURCE, kind="ckan", frequency="daily")
+def source(admin, institutions):
+    return harvest_source_save(by=admin, url=SOURCE, kind="ckan", frequency="daily")
 
 
 def test_due_sources_run_keep_reports_and_ask_only_for_changes_next_time(remote, source):
@@ -68,13 +68,13 @@ def test_a_failing_source_records_the_error_and_loses_nothing(remote, source, pr
     assert HarvestRun.objects.count() == 2
 
 
-def test_disabled_sources_do_not_run(source, admin_user):
-    harvest_source_save(by=admin_user, source=source, enabled=False)
+def test_disabled_sources_do_not_run(source, admin):
+    harvest_source_save(by=admin, source=source, enabled=False)
     assert harvest_run_due() == []
 
 
-def test_run_due_command_reports_failures(admin_user, institutions):
-    harvest_source_save(by=admin_user, url="http://127.0.0.1:9/", kind="dcat")  # nothing listens on port 9
+def test_run_due_command_reports_failures(admin, institutions):
+    harvest_source_save(by=admin, url="http://127.0.0.1:9/", kind="dcat")  # nothing listens on port 9
     out = io.StringIO()
     with pytest.raises(CommandError, match="1 of 1 sources failed"):
         call_command("harvest", "run-due", stdout=out)
@@ -82,19 +82,19 @@ def test_run_due_command_reports_failures(admin_user, institutions):
     assert HarvestSource.objects.get().last_run is not None
 
 
-def test_only_administrators_manage_sources(client, signed_in, admin_user, ine_editor):
+def test_only_administrators_manage_sources(client, signed_in, admin, ine_editor):
     assert client.get("/manage/harvest/").status_code == 302  # to sign in
     assert signed_in(ine_editor).get("/manage/harvest/").status_code == 403
     with pytest.raises(PermissionDenied):
         harvest_source_save(by=ine_editor, url=SOURCE)
-    admin = signed_in(admin_user)
-    response = admin.post("/manage/harvest/", {"url": "http://127.0.0.1:9/", "kind": "ckan", "frequency": "weekly",
+    manager = signed_in(admin)
+    response = manager.post("/manage/harvest/", {"url": "http://127.0.0.1:9/", "kind": "ckan", "frequency": "weekly",
                                                "enabled": "on"})
     source = HarvestSource.objects.get()
     assert response.status_code == 302 and source.frequency == "weekly" and source.institution is None
-    assert admin.post(f"/manage/harvest/{source.pk}/run/").status_code == 302
-    page = admin.get(f"/manage/harvest/{source.pk}/").content.decode()
+    assert manager.post(f"/manage/harvest/{source.pk}/run/").status_code == 302
+    page = manager.get(f"/manage/harvest/{source.pk}/").content.decode()
     assert "could not be reached" in page
-    assert "127.0.0.1:9" in admin.get("/manage/harvest/").content.decode()
-    bad = admin.post("/manage/harvest/", {"url": "not an address", "kind": "ckan", "frequency": "daily"})
+    assert "127.0.0.1:9" in manager.get("/manage/harvest/").content.decode()
+    bad = manager.post("/manage/harvest/", {"url": "not an address", "kind": "ckan", "frequency": "daily"})
     assert bad.status_code == 400

@@ -56,9 +56,9 @@ def test_dataset_page_has_schema_org_jsonld(small_catalog, client_es):
     assert twin["name"] == "censo-poblacion-2018" and twin["organization"]["name"] == "ine"
 
 
-def test_drafts_are_not_public(small_catalog, client_es, signed_in, admin_user):
+def test_drafts_are_not_public(small_catalog, client_es, signed_in, admin):
     assert client_es.get("/datasets/borrador/").status_code == 404
-    assert signed_in(admin_user).get("/datasets/borrador/").status_code == 200
+    assert signed_in(admin).get("/datasets/borrador/").status_code == 200
 
 
 def test_editor_publishes_through_the_form_and_uploads(institutions, ine_editor, signed_in, settings, tmp_path):
@@ -112,7 +112,7 @@ def test_data_request_pages(institutions, make_user, signed_in, ine_editor, clie
 
 
 def test_users_committee_sees_supply_and_demand_and_marks_priorities(small_catalog, institutions, make_user,
-                                                                     signed_in, admin_user, ine_editor, client_es):
+                                                                     signed_in, admin, ine_editor, client_es):
     from apertura.catalog import services
 
     request = services.data_request_create(by=make_user(), institution=institutions["INE"], title="Homicidios",
@@ -121,7 +121,7 @@ def test_users_committee_sees_supply_and_demand_and_marks_priorities(small_catal
     services.data_request_create(by=make_user(), institution=institutions["MINEDUC"], title="Notas",
                                  description="Por escuela.")
     assert signed_in(ine_editor).post(f"/data-requests/{request.pk}/", {"priority": "1"}).status_code == 403
-    signed_in(admin_user).post(f"/data-requests/{request.pk}/", {"priority": "1"})
+    signed_in(admin).post(f"/data-requests/{request.pk}/", {"priority": "1"})
     rows = {row["institution"]: row for row in client_es.get(
         "/data-requests/supply-and-demand/?format=json").json()["institutions"]}
     assert rows["INE"] == {"institution": "INE", "datasets": 1, "requests": 1, "open": 0, "planned": 0,

@@ -10,11 +10,6 @@ from apertura.catalog.models import Dataset
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def fifth_plan(shared_fifth_plan, db):
-    return shared_fifth_plan
-
-
 def test_publish_self_creates_and_refreshes_the_commissions_datasets(fifth_plan, capsys):
     call_command("catalog", "publish-self", "--site-url", "https://gobiernoabierto.gt")
     plan = Dataset.objects.get(name="plan-de-accion-2021-2023")

@@ -127,11 +127,11 @@ def test_plural_finds_singular_in_spanish_and_english(relevance_catalog):
     assert names(datasets_find(q="report womens")) == ["gbv"]
 
 
-def test_the_index_follows_every_edit(relevance_catalog, admin_user):
+def test_the_index_follows_every_edit(relevance_catalog, admin):
     from apertura.catalog.models import Dataset
     from apertura.catalog.services import dataset_update
 
-    dataset_update(dataset=Dataset.objects.get(name="gbv"), by=admin_user, title="Femicidios",
+    dataset_update(dataset=Dataset.objects.get(name="gbv"), by=admin, title="Femicidios",
                    description="Registro de casos.")
     assert names(datasets_find(q="violence")) == []
     assert names(datasets_find(q="femicidio")) == ["gbv"]

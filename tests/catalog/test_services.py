@@ -76,11 +76,11 @@ def test_invalid_metadata_is_refused_with_the_field(make_dataset, values, field)
     assert not Dataset.objects.exists()
 
 
-def test_upload_is_streamed_hashed_and_typed(make_dataset, admin_user, settings, tmp_path):
+def test_upload_is_streamed_hashed_and_typed(make_dataset, admin, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     dataset = make_dataset("datos")
     content = b"codigo,nombre\n0101,Guatemala\n" * 1000
-    resource = services.resource_add(dataset=dataset, by=admin_user, title="",
+    resource = services.resource_add(dataset=dataset, by=admin, title="",
                                      upload=SimpleUploadedFile("muni.csv", content))
     assert resource.sha256 == hashlib.sha256(content).hexdigest() and resource.size == len(content)
     assert resource.media_type == "text/csv" and resource.format == "CSV" and resource.title == "muni.csv"
@@ -93,19 +93,19 @@ def test_upload_is_streamed_hashed_and_typed(make_dataset, admin_user, settings,
     ("datos.csv", b"%PDF-1.4 fake pdf"),  # not what its extension claims
     ("page.csv", b"<html><script>alert(1)</script></html>"),  # markup is never accepted
 ])
-def test_upload_that_lies_is_refused(make_dataset, admin_user, settings, tmp_path, name, content):
+def test_upload_that_lies_is_refused(make_dataset, admin, settings, tmp_path, name, content):
     settings.MEDIA_ROOT = str(tmp_path)
     dataset = make_dataset("datos")
     with pytest.raises(ValidationError):
-        services.resource_add(dataset=dataset, by=admin_user, upload=SimpleUploadedFile(name, content))
+        services.resource_add(dataset=dataset, by=admin, upload=SimpleUploadedFile(name, content))
     assert not dataset.resources.exists()
 
 
-def test_upload_size_limit_is_configurable(make_dataset, admin_user, settings, tmp_path):
-    settings.MEDIA_ROOT, settings.APERTURA_CATALOG_MAX_BYTES = str(tmp_path), 100
+def test_upload_size_limit_is_configurable(make_dataset, admin, settings, tmp_path):
+    settings.MEDIA_ROOT, settings.APERTURA_CATALOG_MAX_MB = str(tmp_path), 100 / 1024 ** 2  # 100 bytes
     dataset = make_dataset("datos")
     with pytest.raises(ValidationError, match="100"):
-        services.resource_add(dataset=dataset, by=admin_user, upload=SimpleUploadedFile("a.csv", b"a,b\n" * 100))
+        services.resource_add(dataset=dataset, by=admin, upload=SimpleUploadedFile("a.csv", b"a,b\n" * 100))
 
 
 def test_data_request_is_supported_and_answered(make_user, institutions, ine_editor):
@@ -153,7 +153,7 @@ def test_publish_self_needs_the_commission():
         call_command("catalog", "publish-self")
 
 
-def test_large_upload_is_streamed_never_held_whole(make_dataset, admin_user, settings, tmp_path):
+def test_large_upload_is_streamed_never_held_whole(make_dataset, admin, settings, tmp_path):
     """A 40 MB file goes through with a memory peak far below its size: it is read and stored in chunks."""
     import tracemalloc
 
@@ -171,7 +171,7 @@ def test_large_upload_is_streamed_never_held_whole(make_dataset, admin_user, set
     upload.seek(0)
     tracemalloc.start()
     try:
-        resource = services.resource_add(dataset=dataset, by=admin_user, upload=upload)
+        resource = services.resource_add(dataset=dataset, by=admin, upload=upload)
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

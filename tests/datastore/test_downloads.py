@@ -72,7 +72,7 @@ def test_parquet_whole_and_filtered(client, resource, tmp_path):
 
 
 def test_earlier_versions_stay_downloadable(catalog, client, resource, django_capture_on_commit_callbacks):
-    from apertura.datastore.catalog import resource_file_changed
+    from apertura.catalog.datastore import resource_file_changed
 
     Path(resource.file.path).write_bytes(b"codigo,nombre,total\n0101,Guatemala,11\n")
     with django_capture_on_commit_callbacks(execute=True):

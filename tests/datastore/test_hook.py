@@ -35,7 +35,7 @@ def test_documents_and_links_get_no_table(catalog, django_capture_on_commit_call
 
 
 def test_a_refused_replacement_keeps_the_previous_version(catalog, django_capture_on_commit_callbacks):
-    from apertura.datastore.catalog import resource_file_changed
+    from apertura.catalog.datastore import resource_file_changed
 
     dataset = catalog.dataset()
     resource = catalog.upload(dataset, "poblacion.csv", CSV, capture=django_capture_on_commit_callbacks)

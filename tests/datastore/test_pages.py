@@ -75,7 +75,7 @@ def test_the_publisher_sees_why_an_upload_failed_and_the_public_does_not(catalog
                                                                            django_capture_on_commit_callbacks):
     from pathlib import Path
 
-    from apertura.datastore.catalog import resource_file_changed
+    from apertura.catalog.datastore import resource_file_changed
 
     url, resource = table_page
     Path(resource.file.path).write_bytes(b"codigo,nombre,tasa,area\n0001,Uno,1.5,si\n0002,Dos,abc,no,extra\n")
@@ -200,7 +200,7 @@ def test_a_link_resource_page_and_its_twin(catalog, client):
 
 def test_the_publisher_marks_a_breakdown_and_it_survives_a_new_upload(catalog, signed_in, table_page,
                                                                       django_capture_on_commit_callbacks):
-    from apertura.datastore.catalog import resource_file_changed
+    from apertura.catalog.datastore import resource_file_changed
 
     url, resource = table_page
     editor = signed_in(catalog.users["editor"], HTTP_ACCEPT_LANGUAGE="en")

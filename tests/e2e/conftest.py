@@ -1,68 +1,39 @@
 """Browser tests: Guatemala's 5th plan served by pytest-django's live server, read in headless Chromium.
 
-One Chromium for the whole run (launching it is the slow part); a fresh browser context per page, so
+One Chromium for this package's tests (launching it is the slow part); a fresh browser context per page, so
 cookies, language and JavaScript settings never leak from one test into another.
 """
 
-import copy
-import os
 import threading
 from pathlib import Path
 
 import pytest
 from django.core.signals import request_finished, request_started
 
-from tests.conftest import PLAN_FILE
-
-# Playwright's sync API runs an event loop in the test thread, so Django believes every ORM call made in
-# that thread comes from async code, and refuses it (SynchronousOnlyOperation). Nothing here is async; tell
-# Django so. Process-wide on purpose: the session's browser (and its loop) outlives this directory's tests,
-# and the tests collected after them make ORM calls in the same thread.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from tests.conftest import fifth_plan_in, headless_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LOCALES = {"es": "es-GT", "en": "en-US"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"No Chromium at {CHROMIUM}: `make chromium` installs Debian's; CHROMIUM=… picks another")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="session")
-def plan_file_data(django_db_setup, django_db_blocker):
-    """The shipped plan file, read and validated once (that is half the cost of importing it).
-
-    Its checks look up institution acronyms in the (still empty) test database."""
-    from apertura.plans.formats.plan_file import read_plan_file
-
-    with django_db_blocker.unblock():
-        return read_plan_file(PLAN_FILE)
+    """Closed when this package's last test has run: see headless_chromium."""
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture
-def site(live_server, transactional_db, plan_file_data):
+def site(live_server, transactional_db, _fifth_plan_rows):
     """The live server's base URL, with the 5th plan in its database.
 
-    live_server runs in another thread with its own connection, so the data must be committed: that is
-    why the tests use transactional database access, and why the plan is imported again for every test
-    (the database is flushed after each one).
+    live_server runs in another thread with its own connection, so the data must be committed: that is why the
+    tests use transactional database access, and why the plan is written again for every test (the database is
+    flushed after each one) from the rows the session's import wrote.
     """
-    from apertura.plans.services import plan_import
-
-    plan_import(data=copy.deepcopy(plan_file_data), source=PLAN_FILE.name)
+    fifth_plan_in(_fifth_plan_rows)
     return live_server.url
 
 

@@ -60,7 +60,7 @@ def open_page(browser):
                                   "/breakdowns/?measure=casos"])
 def test_map_and_breakdowns_pass_axe(open_page, axe, violence_url, path, lang):
     page = open_page(lang=lang)
-    page.goto(violence_url + path)
+    assert page.goto(violence_url + path).status == 200  # the error page, too, has a heading and lang="es"
     expect(page.locator("main h1")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", lang[:2])
     if SCREENSHOTS:

@@ -1,3 +1,3 @@
-# The attacks reuse the fixtures that build a catalog with published and private tables.
-from tests.catalog.conftest import institutions  # noqa: F401
-from tests.datastore.conftest import _messages_in_english, catalog, published, write  # noqa: F401
+# The attacks read the services' messages in English, as the datastore's tests do; the catalog they attack, with
+# published and private tables, is built by tests/conftest.py's fixtures.
+from tests.datastore.conftest import _messages_in_english  # noqa: F401

@@ -182,7 +182,7 @@ def _replace_with_big_file(resource, editor):
     """The publisher replaces the file with one of two million rows (the catalog's hook queues its ingest)."""
     import duckdb
 
-    from apertura.datastore.catalog import resource_file_changed
+    from apertura.catalog.datastore import resource_file_changed
 
     path = resource.file.path.replace("'", "''")
     duckdb.sql(f"COPY (SELECT lpad((i % 340)::VARCHAR, 4, '0') AS municipio, DATE '2021-01-01' + (i % 365)::INT "

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apertura.datastore.catalog import public_keys
+from apertura.catalog.datastore import public_keys
 from apertura.datastore.ckan import ckan_action
 from apertura.datastore.engine import sqlbox
 from apertura.datastore.engine.query import QueryError, QueryTimeout, datastore_search_sql
@@ -28,7 +28,6 @@ from apertura.datastore.engine.sqlguard import SQLRefused
 from apertura.datastore.models import DatastoreVersion
 from apertura.datastore.selectors import published_tables
 from apertura.datastore.services import datastore_ingest
-from tests.datastore.conftest import _messages_in_english, catalog, write  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -15,12 +15,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from apertura.datastore.engine.query import datastore_search
 from apertura.datastore.models import DatastoreTable
 from apertura.datastore.selectors import published_table
-from tests.datastore import conftest as datastore_fixtures
-
-# The datastore's fixtures: a catalog with two institutions' editors, and its messages in English.
-catalog = datastore_fixtures.catalog
-_messages_in_english = datastore_fixtures._messages_in_english
-
 pytestmark = pytest.mark.django_db
 
 CSV = "municipio,nombre,poblacion\n0101,Guatemala,1205668\n0108,Mixco,465773\n"

@@ -10,16 +10,11 @@ from django.utils import timezone
 
 from apertura.institutions.models import Institution
 from apertura.notifications.models import Notification
-from apertura.notifications.tasks import send_deadline_digests
+from apertura.plans.tasks import send_deadline_digests
 from apertura.plans import services
 from apertura.plans.models import Commitment, Milestone, Plan
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fifth_plan(shared_fifth_plan, db):
-    return shared_fifth_plan
 
 
 @pytest.fixture

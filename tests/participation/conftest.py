@@ -1,20 +1,13 @@
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 PASSWORD = "a long test password"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
-def plan(shared_fifth_plan):
-    return shared_fifth_plan
+def plan(fifth_plan):
+    """The plan people take part in (tests/conftest.py's fifth_plan; rate limits start fresh with the cache)."""
+    return fifth_plan
 
 
 @pytest.fixture
@@ -41,14 +34,6 @@ def as_user():
         return client
 
     return sign_in
-
-
-@pytest.fixture
-def admin(make_user):
-    user = make_user("administrator")
-    user.first_name = "Admin"
-    user.save()
-    return user
 
 
 @pytest.fixture

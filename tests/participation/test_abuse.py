@@ -31,7 +31,8 @@ def test_a_whole_xss_suite_in_one_proposal_also_stays_inert_in_the_list_and_dash
     make_proposal(participant(), title="<script>alert(1)</script>", problem=text, proposal=text)
     for url in (reverse("participation:proposals", args=[plan.slug]),
                 reverse("participation:inputs", args=[plan.slug])):
-        assert live_markup(Client().get(url).content.decode()) == []
+        response = Client().get(url)
+        assert response.status_code == 200 and live_markup(response.content.decode()) == [], url
 
 
 def test_safe_markdown_still_renders(participant, make_proposal):
@@ -41,7 +42,7 @@ def test_safe_markdown_still_renders(participant, make_proposal):
 
 
 def test_proposals_are_rate_limited_per_account(plan, participant, as_user, proposal_data, settings):
-    settings.PARTICIPATION_LIMIT_PER_ACCOUNT = 2
+    settings.APERTURA_PARTICIPATION_LIMIT_PER_ACCOUNT = 2
     client = as_user(participant())
     url = reverse("participation:proposal_new", args=[plan.slug])
     for n in range(2):
@@ -53,7 +54,7 @@ def test_proposals_are_rate_limited_per_account(plan, participant, as_user, prop
 
 
 def test_proposals_are_rate_limited_per_address(plan, participant, as_user, proposal_data, settings):
-    settings.PARTICIPATION_LIMIT_PER_ADDRESS = 2
+    settings.APERTURA_PARTICIPATION_LIMIT_PER_ADDRESS = 2
     url = reverse("participation:proposal_new", args=[plan.slug])
     for n in range(3):  # three accounts, one address
         status = as_user(participant(f"P{n}")).post(url, {**proposal_data, "title": f"Number {n}"}).status_code
@@ -61,14 +62,14 @@ def test_proposals_are_rate_limited_per_address(plan, participant, as_user, prop
     assert Proposal.objects.count() == 2
 
 
-def test_the_limits_are_read_from_the_environment_unless_a_setting_says_otherwise(
-        plan, participant, as_user, proposal_data, settings, monkeypatch):
-    monkeypatch.setenv("PARTICIPATION_LIMIT_PER_ACCOUNT", "1")
+def test_the_limits_are_settings_read_at_each_submission(plan, participant, as_user, proposal_data, settings):
+    # Parsed from the environment once, at start-up (tests/test_settings_registry.py checks that part).
+    settings.APERTURA_PARTICIPATION_LIMIT_PER_ACCOUNT = 1
     client = as_user(participant())
     url = reverse("participation:proposal_new", args=[plan.slug])
     assert client.post(url, {**proposal_data, "title": "The first one"}).status_code == 302
     assert client.post(url, {**proposal_data, "title": "The second one"}).status_code == 429
-    settings.PARTICIPATION_LIMIT_PER_ACCOUNT = 5
+    settings.APERTURA_PARTICIPATION_LIMIT_PER_ACCOUNT = 5
     assert client.post(url, {**proposal_data, "title": "The third one"}).status_code == 302
 
 

@@ -126,7 +126,8 @@ def test_comments_render_xss_inert(consultation, participant):
     client = Client()
     for url in (consultation.get_absolute_url(),
                 reverse("participation:consultation_report", args=[consultation.slug])):
-        assert live_markup(client.get(url).content.decode()) == []
+        response = client.get(url)
+        assert response.status_code == 200 and live_markup(response.content.decode()) == [], url
 
 
 @pytest.fixture
@@ -134,7 +135,7 @@ def crowded(consultation, participant, settings, monkeypatch):
     """Five comments on section 2 and one on section 3, shown two a page."""
     from apertura.participation import selectors
 
-    settings.PARTICIPATION_LIMIT_PER_ACCOUNT = settings.PARTICIPATION_LIMIT_PER_ADDRESS = 1000
+    settings.APERTURA_PARTICIPATION_LIMIT_PER_ACCOUNT = settings.APERTURA_PARTICIPATION_LIMIT_PER_ADDRESS = 1000
     monkeypatch.setattr(selectors, "COMMENTS_PER_PAGE", 2)
     user = participant("Lucía")
     second, third = consultation.sections.get(order=2), consultation.sections.get(order=3)

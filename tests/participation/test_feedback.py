@@ -51,7 +51,7 @@ def test_comments_and_one_level_of_replies_on_a_commitment(commitment, participa
 def test_comments_come_twenty_threads_a_page_and_a_link_lands_on_its_page(commitment, participant, settings):
     from apertura.participation.models import PlanComment as Model
 
-    settings.PARTICIPATION_LIMIT_PER_ACCOUNT = 1000
+    settings.APERTURA_PARTICIPATION_LIMIT_PER_ACCOUNT = 1000
     people = [participant(f"P{i}") for i in range(3)]
     # Written in bulk: the services' rate limits and duplicate checks are not what this test is about.
     Model.objects.bulk_create([Model(commitment=commitment, author=people[i % 3], text=f"Thread {i:02d}")
@@ -62,7 +62,8 @@ def test_comments_come_twenty_threads_a_page_and_a_link_lands_on_its_page(commit
     assert "Thread 00" in first and "Thread 19" in first and "Thread 20" not in first
     assert "Page 1 of 3" in first and 'rel="next" href="?page=2"' in first
     # The reply's permalink (in the notification its parent's author gets) opens the page holding its thread.
-    assert late_reply.get_absolute_url() == f"{_url(commitment)}?page=2#comment-{late_reply.pk}"
+    landing = Client().get(late_reply.get_absolute_url())
+    assert landing.status_code == 302 and landing["Location"] == f"{_url(commitment)}?page=2#comment-{late_reply.pk}"
     second = Client().get(_url(commitment), {"page": 2}).content.decode()
     assert f'id="comment-{late_reply.pk}"' in second and "Thread 40" not in second
     data = json.loads(Client().get(_url(commitment), {"format": "json", "page": 3}).content)
@@ -91,7 +92,7 @@ def test_commenting_needs_an_active_participant_and_keeps_the_text_on_error(comm
 
 
 def test_plan_comments_render_xss_inert_and_can_be_reported(commitment, participant, settings):
-    settings.PARTICIPATION_REPORTS_TO_HIDE = 1
+    settings.APERTURA_PARTICIPATION_REPORTS_TO_HIDE = 1
     comment = plan_comment_add(by=participant(), commitment=commitment, text="\n\n".join(PAYLOADS))
     assert live_markup(Client().get(_url(commitment)).content.decode()) == []
     content_report(by=None, target=comment, reason="Spam", address="10.3.3.3")

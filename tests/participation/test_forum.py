@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from apertura.institutions.models import Institution
 from apertura.participation.models import Meeting
@@ -114,7 +115,8 @@ def test_the_share_of_inputs_with_a_reasoned_response(plan, participant, make_pr
     first = make_proposal(user, title="First")
     make_proposal(user, title="Second")
     proposal_respond(by=admin, proposal=first, status="not_adopted", response="Outside the plan's period and scope.")
-    check = _check(plan_scorecard(plan=plan, today=D(2024, 1, 1)), "reasoned_responses")
+    with translation.override("en"):
+        check = _check(plan_scorecard(plan=plan, today=D(2024, 1, 1)), "reasoned_responses")
     assert check["met"] is False and "1 of 2" in check["detail"] and "(50%)" in check["detail"]
 
 

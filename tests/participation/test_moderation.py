@@ -25,7 +25,7 @@ def _report(url, n, reason="Insults a person"):
 
 
 def test_reports_from_different_people_hide_a_proposal_pending_review(participant, make_proposal, settings):
-    settings.PARTICIPATION_REPORTS_TO_HIDE = 2
+    settings.APERTURA_PARTICIPATION_REPORTS_TO_HIDE = 2
     proposal = make_proposal(participant(), title="Offensive title here")
     url = reverse("participation:report", args=["proposal", proposal.pk])
     assert Client().get(url).status_code == 200
@@ -47,7 +47,7 @@ def test_reports_from_different_people_hide_a_proposal_pending_review(participan
 
 
 def test_moderators_see_the_queue_and_decide_with_reasons(participant, make_proposal, admin, as_admin, settings):
-    settings.PARTICIPATION_REPORTS_TO_HIDE = 1
+    settings.APERTURA_PARTICIPATION_REPORTS_TO_HIDE = 1
     proposal = make_proposal(participant(), title="Reported one")
     content_report(by=None, target=proposal, reason="Spam", address="10.1.1.1")
     page = as_admin.get(reverse("participation:moderation")).content.decode()
@@ -112,7 +112,7 @@ def test_a_suspended_participant_reads_but_cannot_contribute(participant, as_adm
 
 
 def test_reports_need_a_reason_and_are_rate_limited(participant, make_proposal, settings):
-    settings.PARTICIPATION_LIMIT_PER_ADDRESS = 1
+    settings.APERTURA_PARTICIPATION_LIMIT_PER_ADDRESS = 1
     proposal = make_proposal(participant())
     url = reverse("participation:report", args=["proposal", proposal.pk])
     client = Client(REMOTE_ADDR="10.9.9.9")

@@ -180,18 +180,20 @@ def test_the_inputs_dashboard_counts_received_answered_and_adopted(plan, partici
     assert "Alta Verapaz" in page and "By department" in page
 
 
-def test_public_pages_do_not_query_per_proposal(plan, participant, make_proposal, django_assert_max_num_queries,
+def test_public_pages_do_not_query_per_proposal(plan, participant, make_proposal, django_assert_num_queries,
                                                 settings):
-    settings.PARTICIPATION_LIMIT_PER_ACCOUNT = 100
+    settings.APERTURA_PARTICIPATION_LIMIT_PER_ACCOUNT = 100
     user = participant()
-    for n in range(12):
-        make_proposal(user, title=f"Proposal {n}", theme=plan.themes.first())
     client = Client()
     url = reverse("participation:proposals", args=[plan.slug])
-    with django_assert_max_num_queries(12):
-        assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(12):
-        assert client.get(url, {"format": "json"}).status_code == 200
+    for numbers in (range(6), range(6, 12)):  # 6 proposals, then 12: the same queries
+        for n in numbers:
+            make_proposal(user, title=f"Proposal {n}", theme=plan.themes.first())
+        for params in ({}, {"format": "json"}):
+            with django_assert_num_queries(5):
+                response = client.get(url, params)
+                response.getvalue()
+            assert response.status_code == 200
 
 
 def test_the_list_sorts_by_supports_and_pages(plan, participant, make_proposal, settings, monkeypatch):
@@ -199,7 +201,7 @@ def test_the_list_sorts_by_supports_and_pages(plan, participant, make_proposal, 
     from apertura.participation.services import proposal_support
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    settings.PARTICIPATION_LIMIT_PER_ACCOUNT = 100
+    settings.APERTURA_PARTICIPATION_LIMIT_PER_ACCOUNT = 100
     author = participant()
     popular = make_proposal(author, title="Popular one")
     for n in range(2):

@@ -86,7 +86,7 @@ def test_the_honeypot_refuses_bots(client):
 
 
 def test_registrations_are_rate_limited_per_address(client, settings):
-    settings.PARTICIPATION_LIMIT_PER_ADDRESS = 2
+    settings.APERTURA_PARTICIPATION_LIMIT_PER_ADDRESS = 2
     for n in range(2):
         assert _register(client, username=f"u{n}", email=f"u{n}@example.org").status_code == 200
     response = _register(client, username="u3", email="u3@example.org")

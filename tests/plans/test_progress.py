@@ -19,11 +19,6 @@ TODAY = timezone.localdate()
 
 
 @pytest.fixture
-def fifth_plan(shared_fifth_plan, db):
-    return shared_fifth_plan
-
-
-@pytest.fixture
 def m43(fifth_plan):
     return Milestone.objects.get(commitment__plan=fifth_plan, number="4.3")
 
@@ -104,7 +99,7 @@ def test_evidence_files_are_checked_by_their_content(m43, make_user):
 
 
 def test_oversized_evidence_is_refused_with_both_sizes(m43, make_user, settings):
-    settings.APERTURA_EVIDENCE_MAX_BYTES = 1024
+    settings.APERTURA_EVIDENCE_MAX_MB = 1 / 1024  # 1 KB
     editor = make_user("editor", "MINEDUC")
     big = SimpleUploadedFile("big.csv", b"a,b\n" * 1000, content_type="text/csv")
     with pytest.raises(ValidationError) as caught:

@@ -14,11 +14,6 @@ URL = "/plans/2021-2023/milestones/4.3/"
 
 
 @pytest.fixture
-def fifth_plan(shared_fifth_plan, db):
-    return shared_fifth_plan
-
-
-@pytest.fixture
 def editor(fifth_plan, make_user):
     return make_user("editor", "MINEDUC")
 

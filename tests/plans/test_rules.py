@@ -25,11 +25,6 @@ MATRIX = {
 
 
 @pytest.fixture
-def fifth_plan(shared_fifth_plan, db):
-    return shared_fifth_plan
-
-
-@pytest.fixture
 def objects(fifth_plan, make_user):
     mineduc, red = Institution.objects.get(acronym="MINEDUC"), Institution.objects.get(acronym="RedCiudadana")
     milestone = Milestone.objects.get(commitment__plan=fifth_plan, number="4.3")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 
+from apertura.datastore.selectors import active_keys
 from apertura.institutions.models import Institution
 
 from ..models import Dataset, License, Resource, Theme
@@ -47,8 +48,6 @@ def license_dict(lic: License) -> dict:
 
 def _datastore_active(resources) -> set[str]:
     """Ids of the resources with a queryable table; only uploads can have one, so links cost no query."""
-    from apertura.datastore.catalog import active_keys
-
     uploads = [r.pk for r in resources if r.file]
     return active_keys(uploads) if uploads else set()
 

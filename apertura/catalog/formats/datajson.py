@@ -66,7 +66,7 @@ def catalog_data(datasets, base: str) -> dict:
         "@id": f"{base}/data.json", "@type": "dcat:Catalog",
         "conformsTo": "https://project-open-data.cio.gov/v1.1/schema",
         "describedBy": "https://project-open-data.cio.gov/v1.1/schema/catalog.json",
-        "title": getattr(settings, "APERTURA_SITE_NAME", "Apertura"),
+        "title": settings.SITE_NAME,
         "dataset": [dataset_entry(d, base) for d in datasets],
     }
 

@@ -205,7 +205,7 @@ def catalog_triples(datasets, base: str, *, page: dict | None = None, modified=N
     catalog = URIRef(f"{base}/catalog")
     add = triples.add
     add((catalog, RDF.type, DCAT.Catalog))
-    name = getattr(settings, "APERTURA_SITE_NAME", "Apertura")
+    name = settings.SITE_NAME
     add((catalog, DCTERMS.title, Literal(f"{name}: datos abiertos de Guatemala", lang="es")))
     add((catalog, DCTERMS.title, Literal(f"{name}: open data of Guatemala", lang="en")))
     add((catalog, DCTERMS.description, Literal(

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 import rules
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -6,9 +8,12 @@ from apertura.audit.services import audit_record
 
 from ..models import Assessment, Commitment
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @transaction.atomic
-def assessment_save(*, commitment: Commitment, by, values: dict) -> Assessment:
+def assessment_save(*, commitment: Commitment, by: "User", values: dict[str, Any]) -> Assessment:
     """Record or revise the independent assessment of a commitment; the history keeps every revision."""
     if not rules.has_perm("plans.assess", by, commitment):
         audit_record(action="assessment.save.refused", obj_type="commitment", obj_id=commitment.pk, actor=by)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.utils.text import slugify
 
 from apertura.audit.services import audit_record
@@ -13,6 +16,10 @@ from apertura.common.text import fold
 from apertura.institutions.models import Institution
 
 from ..models import Commitment, Contact, Milestone, Plan, PlanVersion, QualityFlag, RevisionNote, Theme
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models.fields.related_descriptors import ManyRelatedManager
 
 
 @dataclass
@@ -36,8 +43,8 @@ class ImportReport:
         return "; ".join(parts) or "no changes"
 
 
-def _dates(record: dict, start_key: str, end_key: str) -> dict:
-    values = {}
+def _dates(record: dict[str, Any], start_key: str, end_key: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     for key, column in ((start_key, "start"), (end_key, "end")):
         text = record.get(key)
         parsed = PartialDate.parse(str(text)) if text else None
@@ -46,7 +53,7 @@ def _dates(record: dict, start_key: str, end_key: str) -> dict:
     return values
 
 
-def _upsert(model, report: ImportReport, kind: str, lookup: dict, values: dict):
+def _upsert(model: type[Any], report: ImportReport, kind: str, lookup: dict[str, Any], values: dict[str, Any]) -> Any:
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
@@ -65,15 +72,17 @@ def _upsert(model, report: ImportReport, kind: str, lookup: dict, values: dict):
     return obj
 
 
-def _set_m2m(manager, objects, report: ImportReport, kind: str) -> None:
+def _set_m2m(manager: ManyRelatedManager[Any, Any], objects: Sequence[Model], report: ImportReport,
+             kind: str) -> None:
     if {o.pk for o in manager.all()} != {o.pk for o in objects}:
         manager.set(objects)
-        if not getattr(manager.instance, "_just_created", False):
+        # django-stubs' ManyRelatedManager lacks the `instance` Django sets on it.
+        if not getattr(manager.instance, "_just_created", False):  # type: ignore[attr-defined]
             report.count("updated", kind)
 
 
 @transaction.atomic
-def plan_import(*, data: dict, actor=None, source: str = "") -> ImportReport:
+def plan_import(*, data: dict[str, Any], actor: User | None = None, source: str = "") -> ImportReport:
     """Write a checked plan file (see formats.plan_file) in one transaction, updating in place by number."""
     plan_data = data["plan"]
     for inst in data["institutions"]:
@@ -123,7 +132,7 @@ def plan_import(*, data: dict, actor=None, source: str = "") -> ImportReport:
     return report
 
 
-def _institution_upsert(item: dict) -> Institution:
+def _institution_upsert(item: dict[str, Any]) -> Institution:
     values = {"name_es": item["name_es"], "name_en": item.get("name_en", ""), "kind": item["kind"]}
     values["search_text"] = fold(" ".join([item["acronym"], values["name_es"], values["name_en"]]))
     institution, _created = Institution.objects.update_or_create(
@@ -132,13 +141,14 @@ def _institution_upsert(item: dict) -> Institution:
     return institution
 
 
-def _remove(queryset, report: ImportReport, kind: str) -> None:
+def _remove(queryset: QuerySet[Any], report: ImportReport, kind: str) -> None:
     for _obj in queryset:
         report.count("removed", kind)
     queryset.delete()
 
 
-def _commitment_import(plan, item, institutions, themes, report) -> Commitment:
+def _commitment_import(plan: Plan, item: dict[str, Any], institutions: dict[str, Institution],
+                       themes: dict[str, Theme], report: ImportReport) -> Commitment:
     texts = {key: item.get(key) or "" for key in ("problem", "contribution", "relevance", "additional_info",
                                                    "observations")}
     values = {
@@ -179,7 +189,8 @@ def _commitment_import(plan, item, institutions, themes, report) -> Commitment:
     return commitment
 
 
-def _flags(plan, commitment, milestone, flags) -> None:
+def _flags(plan: Plan, commitment: Commitment | None, milestone: Milestone | None,
+           flags: Iterable[dict[str, str]]) -> None:
     QualityFlag.objects.bulk_create(
         QualityFlag(plan=plan, commitment=commitment, milestone=milestone, field=flag.get("field", ""),
                     code=flag["code"], message=flag["message"], source=QualityFlag.Source.CURATED)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, NoReturn
 
 import rules
 from django.conf import settings
@@ -17,23 +19,27 @@ from apertura.notifications.services import announce_change
 
 from ..models import Evidence, Milestone, ProgressReport, Validation, ValidationResponse
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import UploadedFile
+
 
 class ProgressConflict(Exception):
     """Someone reported on the milestone after the form was opened; nothing was saved."""
 
-    def __init__(self, latest: ProgressReport):
+    def __init__(self, latest: ProgressReport) -> None:
         self.latest = latest
         super().__init__(f"milestone {latest.milestone} has a newer report ({latest.pk})")
 
 
-def _refuse(*, user, action: str, obj_type: str, obj_id, why: str):
+def _refuse(*, user: User, action: str, obj_type: str, obj_id: str | int | uuid.UUID, why: str) -> NoReturn:
     """Refusals are written to the audit log too: a forged post for another institution leaves a trace.
     So permission checks run before a service opens its transaction, which the refusal would roll back."""
     audit_record(action=f"{action}.refused", obj_type=obj_type, obj_id=obj_id, actor=user, summary=why)
     raise PermissionDenied(why)
 
 
-def progress_report_check(*, milestone: Milestone, by, institution: Institution) -> None:
+def progress_report_check(*, milestone: Milestone, by: User, institution: Institution) -> None:
     """Refuse, and log, a report for an institution the user does not edit for or that is not responsible."""
     if not rules.has_perm("plans.report_progress_for", by, (milestone, institution)):
         _refuse(user=by, action="progress.report", obj_type="milestone", obj_id=milestone.pk,
@@ -41,7 +47,7 @@ def progress_report_check(*, milestone: Milestone, by, institution: Institution)
 
 
 def milestone_report_progress(
-    *, milestone: Milestone, by, institution: Institution, status: str, percent: int, narrative: str,
+    *, milestone: Milestone, by: User, institution: Institution, status: str, percent: int, narrative: str,
     as_of: dt.date, completed_on: dt.date | None = None, based_on: int | None = None,
 ) -> ProgressReport:
     """Add a progress report. `based_on` is the latest report the author saw; a newer one means a conflict."""
@@ -52,7 +58,9 @@ def milestone_report_progress(
                              based_on=based_on)
 
 
-def _report_write(*, milestone, by, institution, status, percent, narrative, as_of, completed_on, based_on):
+def _report_write(*, milestone: Milestone, by: User, institution: Institution, status: str, percent: int,
+                  narrative: str, as_of: dt.date, completed_on: dt.date | None,
+                  based_on: int | None) -> ProgressReport:
     # Lock the milestone so two editors saving at once are serialised and the second sees the first.
     Milestone.objects.select_for_update().filter(pk=milestone.pk).first()
     latest = milestone.reports.order_by("-created_at", "-id").first()
@@ -71,7 +79,8 @@ def _report_write(*, milestone, by, institution, status, percent, narrative, as_
     return report
 
 
-def evidence_add(*, report: ProgressReport, by, title: str, url: str = "", upload=None) -> Evidence:
+def evidence_add(*, report: ProgressReport, by: User, title: str, url: str = "",
+                 upload: UploadedFile | None = None) -> Evidence:
     if not rules.has_perm("plans.add_evidence", by, report):
         _refuse(user=by, action="evidence.add", obj_type="report", obj_id=report.pk,
                 why=f"{by} may not add evidence to report {report.pk}")
@@ -79,12 +88,14 @@ def evidence_add(*, report: ProgressReport, by, title: str, url: str = "", uploa
         return _evidence_write(report=report, by=by, title=title, url=url, upload=upload)
 
 
-def _evidence_write(*, report, by, title, url, upload) -> Evidence:
+def _evidence_write(*, report: ProgressReport, by: User, title: str, url: str,
+                    upload: UploadedFile | None) -> Evidence:
     if bool(url) == bool(upload):
         raise ValidationError(_("Give either a file or a link."))
-    evidence = Evidence(report=report, title=title.strip() or (upload.name if upload else url), url=url)
+    evidence = Evidence(report=report, title=title.strip() or ((upload.name or "") if upload else url), url=url)
     if upload is not None:
-        checked = check_upload(upload, max_bytes=settings.APERTURA_EVIDENCE_MAX_BYTES)
+        checked = check_upload(upload, max_bytes=int(settings.APERTURA_EVIDENCE_MAX_MB * 1024 * 1024))
+        assert upload.name is not None  # Django names every uploaded file
         evidence.original_name = upload.name[:255]
         evidence.content_type, evidence.size, evidence.sha256 = checked.content_type, checked.size, checked.sha256
         evidence.file.save(upload.name, upload, save=False)
@@ -95,7 +106,7 @@ def _evidence_write(*, report, by, title, url, upload) -> Evidence:
     return evidence
 
 
-def validation_submit(*, report: ProgressReport, by, organization: Institution, verdict: str,
+def validation_submit(*, report: ProgressReport, by: User, organization: Institution, verdict: str,
                       reason: str) -> Validation:
     """A monitor confirms or disputes a report. A second verdict from the same organization replaces the
     first; the history keeps both."""
@@ -106,7 +117,8 @@ def validation_submit(*, report: ProgressReport, by, organization: Institution, 
         return _validation_write(report=report, by=by, organization=organization, verdict=verdict, reason=reason)
 
 
-def _validation_write(*, report, by, organization, verdict, reason) -> Validation:
+def _validation_write(*, report: ProgressReport, by: User, organization: Institution, verdict: str,
+                      reason: str) -> Validation:
     if len(reason.strip()) < 10:
         raise ValidationError({"reason": _("Explain the verdict in at least a sentence.")})
     validation, _created = Validation.objects.update_or_create(
@@ -123,7 +135,7 @@ def _validation_write(*, report, by, organization, verdict, reason) -> Validatio
     return validation
 
 
-def validation_respond(*, validation: Validation, by, text: str) -> ValidationResponse:
+def validation_respond(*, validation: Validation, by: User, text: str) -> ValidationResponse:
     if not rules.has_perm("plans.respond_to_validation", by, validation):
         _refuse(user=by, action="validation.respond", obj_type="validation", obj_id=validation.pk,
                 why=f"{by} may not answer validation {validation.pk}")

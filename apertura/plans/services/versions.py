@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 import rules
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -9,8 +11,11 @@ from apertura.audit.services import audit_record
 from ..formats.plan_export import plan_to_data
 from ..models import Plan, PlanVersion
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def plan_snapshot(*, plan: Plan, by, label: str, note: str = "") -> PlanVersion:
+
+def plan_snapshot(*, plan: Plan, by: "User", label: str, note: str = "") -> PlanVersion:
     """Keep the plan as it stands now as a named version, to compare later versions against."""
     if not rules.has_perm("plans.manage", by, plan):
         audit_record(action="plan.snapshot.refused", obj_type="plan", obj_id=plan.slug, actor=by)

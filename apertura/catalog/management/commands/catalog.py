@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 raise CommandError(f"harvest stopped: {report.error}")
             return
         if verb == "publish-self":
-            site_url = options["site_url"] or getattr(settings, "SITE_URL", "http://127.0.0.1:8000")
+            site_url = options["site_url"] or settings.SITE_URL
             if options["if_changed"]:
                 changed = catalog_publish_self_if_changed(site_url=site_url)
                 self.stdout.write("republished" if changed else "unchanged since the last publication")

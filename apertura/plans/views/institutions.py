@@ -1,12 +1,14 @@
+"""The institutions' pages: each one's commitments and milestones across the plans."""
+
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from apertura.common.twins import csv_twin, json_twin, requested_format
-from apertura.plans.selectors import institution_commitments, milestone_list
+from apertura.institutions.models import Institution
+from apertura.institutions.selectors import institution_get
 
-from . import selectors
-from .models import Institution
+from ..selectors import institution_commitments, institutions_with_counts, milestone_list
 
 
 def _institution_data(inst: Institution) -> dict:
@@ -16,7 +18,7 @@ def _institution_data(inst: Institution) -> dict:
 
 def institution_list(request):
     kind = request.GET.get("kind", "")
-    institutions = list(selectors.institution_list(kind=kind if kind in Institution.Kind.values else None))
+    institutions = list(institutions_with_counts(kind=kind if kind in Institution.Kind.values else None))
     fmt = requested_format(request)
     if fmt == "json":
         return json_twin({"institutions": [
@@ -32,7 +34,7 @@ def institution_list(request):
 
 def institution_detail(request, slug):
     try:
-        institution = selectors.institution_get(slug=slug)
+        institution = institution_get(slug=slug)
     except Institution.DoesNotExist:
         raise Http404(_("There is no institution «%(slug)s».") % {"slug": slug}) from None
     commitments = list(institution_commitments(institution=institution))

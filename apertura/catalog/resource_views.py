@@ -1,6 +1,7 @@
 """The resource page: the table's status (polled by htmx while it ingests), the validation report, an upload held
 for the publisher's confirmation, the Table Schema editor, the preview, column summaries, earlier versions, and
-downloads of the full or filtered table."""
+downloads of the full or filtered table. A page of the catalog's resource (its permissions, its addresses) showing
+the datastore's table, so it lives in the catalog, which depends on the datastore."""
 
 from __future__ import annotations
 
@@ -15,20 +16,24 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apertura.catalog import selectors as catalog_selectors
-from apertura.catalog.models import Dataset, Resource
 from apertura.common.twins import json_twin, requested_format
+from apertura.datastore.engine.ingest import type_words
+from apertura.datastore.engine.query import EXPORT_TYPES, QueryError, export
+from apertura.datastore.engine.report import held_reasons
+from apertura.datastore.models import DatastoreTable
+from apertura.datastore.preview import preview, selection, sort_items
+from apertura.datastore.selectors import NotPublished, published_table, table_versions
+from apertura.datastore.services import (
+    NothingHeld, SchemaError, datastore_held_discard, datastore_held_publish, datastore_schema_update,
+)
+from apertura.datastore.summaries import summaries
+from apertura.datastore.vocabulary import DIMENSION, DIMENSION_KINDS
 
-from .catalog import is_tabular, resource_file_changed
-from .engine.ingest import type_words
-from .engine.query import EXPORT_TYPES, QueryError, export
-from .engine.report import held_reasons
-from .models import DatastoreTable
-from .preview import preview, selection, sort_items
-from .selectors import NotPublished, published_table, table_versions
-from .services import NothingHeld, SchemaError, datastore_held_discard, datastore_held_publish, datastore_schema_update
-from .vocabulary import DIMENSION, DIMENSION_KINDS
-from .summaries import summaries
+from . import selectors as catalog_selectors
+from .datastore import is_tabular, resource_file_changed
+from .formats.ckan import resource_dict
+from .models import Dataset, Resource
+from .services import resource_replace_file
 
 WORKING = {DatastoreTable.Status.QUEUED, DatastoreTable.Status.RUNNING}
 SCHEMA_TEXTS = ("title", "description", "unit")
@@ -100,8 +105,6 @@ def resource_page(request, name, rid):
 
 
 def _json_twin(request, resource, table, page, status, held=None):
-    from apertura.catalog.formats.ckan import resource_dict
-
     base = request.build_absolute_uri("/").rstrip("/")
     data = {"resource": resource_dict(resource, resource.dataset, base), "table": None}
     if table is not None:
@@ -231,8 +234,6 @@ def _held_decision(request, name, rid, *, publish: bool):
 @require_POST
 def replace_file(request, name, rid):
     """The publisher uploads a new file for the resource; its table changes only if the new file passes."""
-    from apertura.catalog.services import resource_replace_file
-
     resource = _resource_or_404(request, name, rid)
     if not rules.has_perm("datastore.change_table", request.user, resource):
         raise PermissionDenied(_("Only editors of the publishing institution change this resource."))

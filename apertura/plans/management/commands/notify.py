@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apertura.notifications.tasks import send_deadline_digests
+from apertura.plans.tasks import send_deadline_digests
 
 
 class Command(BaseCommand):
