@@ -74,7 +74,8 @@ def test_serve_runs_a_worker_that_ingests_queued_uploads(tmp_path):
     status = ("from apertura.datastore.models import DatastoreTable as T; "
               "print(T.objects.get(resource_key='poblacion').status)")
     subprocess.run([*shell, "from apertura.datastore.services import datastore_ingest_queue; "
-                    f"datastore_ingest_queue(key='poblacion', source_path='{source}')"], check=True, env=env)
+                    f"datastore_ingest_queue(key='poblacion', source_path='{source}', system=True)"],
+                   check=True, env=env)
     assert subprocess.run([*shell, status], env=env, capture_output=True, text=True,
                           check=True).stdout.strip() == "queued"
     with socket.socket() as probe:

@@ -25,8 +25,17 @@ def _subject(obj) -> tuple[str, str]:
     return "permission", ""
 
 
-def require(perm: str, *, by, obj=None, why: str | None = None) -> None:
-    """Raise PermissionDenied (with `why`, or a plain default) unless `by` has `perm` on `obj`; audit the refusal."""
+def require(perm: str, *, by, obj=None, why: str | None = None, system: bool = False) -> None:
+    """Raise PermissionDenied (with `why`, or a plain default) unless `by` has `perm` on `obj`; audit the refusal.
+
+    `system=True` is the platform acting on its own — a command run on the server, a scheduled task, the
+    harvester — with no person behind it: `by` must then be None, nothing is checked, and the service's own audit
+    event names the system by its actor label. Without it, `by=None` is nobody in particular and is checked as an
+    anonymous visitor (so refused and audited): a caller that forgets to say who acts is never waved through."""
+    if system:
+        if by is not None:
+            raise TypeError(f"{perm}: a system call acts for no person; pass by=None with system=True")
+        return
     if rules.has_perm(perm, by, obj):
         return
     obj_type, obj_id = _subject(obj)

@@ -31,3 +31,11 @@ def institution_choices() -> QuerySet:
 
 def totp_device_confirmed(*, user: "User") -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+
+
+def role_find(*, pk: int) -> Role | None:
+    return Role.objects.select_related("user", "institution").filter(pk=pk).first()
+
+
+def user_find(*, pk: int) -> "User | None":
+    return get_user_model().objects.filter(pk=pk).first()

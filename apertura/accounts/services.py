@@ -8,11 +8,10 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-import rules
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -26,6 +25,7 @@ from apertura.audit.services import audit_record
 from apertura.institutions.models import Institution
 
 from .models import Invitation, Role, RoleKind, check_role_institution
+from .permissions import require
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User as AuthUser
@@ -35,11 +35,6 @@ User = get_user_model()
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _require(perm: str, user: AuthUser) -> None:
-    if not rules.has_perm(perm, user):
-        raise PermissionDenied(_("Only administrators may do this."))
 
 
 def _console_label() -> str:
@@ -80,7 +75,7 @@ def invitation_create(
     every view passes the signed-in user, checked here.
     """
     if by is not None:
-        _require("accounts.invite", by)
+        require("accounts.invite", by=by, why=_("Only administrators may do this."))
     email = User.objects.normalize_email((email or "").strip())
     problems = {}
     try:
@@ -203,7 +198,7 @@ def invitation_accept(*, token: str, username: str, password: str, display_name:
 # Roles ---------------------------------------------------------------------------------------------------
 
 def role_grant(*, by: AuthUser, user: AuthUser, kind: str, institution: Institution | None = None) -> Role:
-    _require("accounts.manage_users", by)
+    require("accounts.manage_users", by=by, obj=user, why=_("Only administrators may do this."))
     _check_kind(kind)
     check_role_institution(kind, institution.pk if institution else None)
     with transaction.atomic():
@@ -222,7 +217,7 @@ def _other_administrators_exist(role: Role) -> bool:
 
 
 def role_revoke(*, by: AuthUser, role: Role) -> None:
-    _require("accounts.manage_users", by)
+    require("accounts.manage_users", by=by, obj=role, why=_("Only administrators may do this."))
     with transaction.atomic():
         locked = Role.objects.select_for_update(of=("self",)).select_related("user", "institution")
         role = locked.get(pk=role.pk)
@@ -308,7 +303,7 @@ def totp_verify(*, user: AuthUser, token: str) -> TOTPDevice:
 
 def totp_devices_reset(*, by: AuthUser, user: AuthUser) -> int:
     """An administrator's answer to a lost phone: the person sets up a new authenticator at next sign-in."""
-    _require("accounts.manage_users", by)
+    require("accounts.manage_users", by=by, obj=user, why=_("Only administrators may do this."))
     with transaction.atomic():
         count, _details = TOTPDevice.objects.filter(user=user).delete()
         audit_record(action="totp.reset", obj_type="user", obj_id=user.pk, actor=by,

@@ -4,11 +4,11 @@ from base64 import b32encode
 import rules
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.http import Http404
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
@@ -21,7 +21,6 @@ from . import selectors, services
 from .forms import (
     InvitationAcceptForm, InvitationForm, ResetPasswordForm, SignInForm, TokenForm,
 )
-from .models import Role
 from .qr import qr_svg
 from .roles import roles_of
 
@@ -146,15 +145,16 @@ def two_factor_verify(request):
 
 
 # Administration ------------------------------------------------------------------------------------------
+# The services refuse (and log) whatever someone who is not an administrator sends here; the views only decide
+# that such a person sees no administration page.
 
-def _require_manager(request) -> None:
+def _refuse_to_show(request) -> None:
     if not rules.has_perm("accounts.manage_users", request.user):
         raise PermissionDenied(_("Only administrators may manage accounts."))
 
 
 @login_required
 def user_admin(request):
-    _require_manager(request)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -169,6 +169,7 @@ def user_admin(request):
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("manage:users")
+    _refuse_to_show(request)
     return render(request, "accounts/user_admin.html", {
         "users": selectors.user_list(), "invitations": selectors.invitation_pending_list(), "form": form,
     }, status=400 if form.errors else 200)
@@ -177,8 +178,10 @@ def user_admin(request):
 @require_POST
 @login_required
 def role_revoke(request, pk):
-    _require_manager(request)
-    role = get_object_or_404(Role.objects.select_related("user", "institution"), pk=pk)
+    role = selectors.role_find(pk=pk)
+    if role is None:
+        _refuse_to_show(request)  # nobody else learns which roles exist
+        raise Http404
     try:
         services.role_revoke(by=request.user, role=role)
     except ValidationError as error:
@@ -192,8 +195,10 @@ def role_revoke(request, pk):
 @require_POST
 @login_required
 def two_factor_reset(request, pk):
-    _require_manager(request)
-    user = get_object_or_404(get_user_model(), pk=pk)
+    user = selectors.user_find(pk=pk)
+    if user is None:
+        _refuse_to_show(request)  # nobody else learns which accounts exist
+        raise Http404
     services.totp_devices_reset(by=request.user, user=user)
     messages.success(request, _("%(user)s will set up a new authenticator app at the next sign-in.") % {
         "user": user.get_username()})

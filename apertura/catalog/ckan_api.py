@@ -3,6 +3,10 @@
 The envelope, error types and HTTP status codes are CKAN 2.11's (ckan/views/api.py), so that ckanapi, ckanext-harvest,
 udata and scripts written for CKAN keep working. Reads are public; `package_create` needs an API token
 (created at /datasets/tokens/).
+
+Reads go through selectors (their page sizes are CKAN's: `rows` 10 by default, at most 1,000); the one write,
+package_create, maps the package with formats.ckan.package_values, as the harvester does, and writes through the
+services, which check the token owner's permission.
 """
 
 from __future__ import annotations
@@ -11,23 +15,23 @@ import json
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from apertura.datastore.ckan import TableNotFound, ckan_action
-from apertura.institutions.models import Institution
 
 from . import selectors, services
 from .datastore import public_keys, visible_resource
-from .formats.ckan import group_dict, license_dict, organization_dict, package_dict, resource_dict
-from .models import Dataset, License, Resource, Tag, Theme
+from .formats.ckan import (
+    CKAN_FIELDS, group_dict, license_dict, organization_dict, package_dict, package_values, resource_dict, truthy,
+)
+from .models import Dataset, Resource
 from .search import QuerySyntaxError
 
-ROWS_MAX = 1000
+ROWS_MAX = selectors.API_ROWS_MAX
 ACTIONS: dict[str, Callable] = {}
 WRITES = {"package_create"}
 
@@ -108,10 +112,7 @@ def _int(params: dict, key: str, default: int | None, *, maximum: int | None = N
 
 
 def _bool(params: dict, key: str, default: bool = False) -> bool:
-    value = params.get(key, default)
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in {"true", "1", "yes", "on"}
+    return truthy(params.get(key, default))
 
 
 def _list(value) -> list:
@@ -177,9 +178,7 @@ def _require(params: dict, key: str) -> str:
 @_action
 def package_list(request, params):
     """The names of all public datasets; `limit` and `offset` page them."""
-    offset, limit = _int(params, "offset", 0), _int(params, "limit", None)
-    names = selectors.published().order_by("name").values_list("name", flat=True)
-    return list(names[offset: offset + limit] if limit is not None else names[offset:])
+    return selectors.package_names(offset=_int(params, "offset", 0), limit=_int(params, "limit", None))
 
 
 @_action
@@ -198,12 +197,12 @@ SEARCH_FACETS = {"organization", "groups", "tags", "res_format", "license_id", "
 @_action
 def package_search(request, params):
     """Search with q, fq, fq_list, rows, start, sort, facet.field (a JSON list), facet.limit."""
-    rows = _int(params, "rows", 10, maximum=ROWS_MAX)
+    rows = _int(params, "rows", selectors.API_ROWS, maximum=ROWS_MAX)
     start = _int(params, "start", 0)
     fq = " ".join(f"({part})" for part in [params.get("fq") or "", *_list(params.get("fq_list"))] if part)
     qs = selectors.datasets_find(q=str(params.get("q") or ""), fq=fq, sort=str(params.get("sort") or ""))
     count = qs.count()
-    results = [package_dict(d, _base(request)) for d in selectors.with_details(qs)[start: start + rows]]
+    results = [package_dict(d, _base(request)) for d in selectors.datasets_slice(qs, start=start, rows=rows)]
     fields = [f for f in _list(params.get("facet.field")) if f in SEARCH_FACETS]
     facets = selectors.facets(qs, fields, limit=_facet_limit(params))
     return {
@@ -233,23 +232,12 @@ def current_package_list_with_resources(request, params):
     page = _int(params, "page", None)
     if page:
         offset = (page - 1) * limit
-    qs = selectors.with_details(selectors.published().order_by("-modified", "name"))[offset: offset + limit]
-    return [package_dict(d, _base(request)) for d in qs]
-
-
-def _organizations():
-    counts = Count("datasets", filter=Q(datasets__state=Dataset.State.PUBLISHED))
-    return (Institution.objects.annotate(package_count=counts)
-            .filter(Q(kind=Institution.Kind.PUBLIC_ENTITY) | Q(package_count__gt=0)))
+    return [package_dict(d, _base(request)) for d in selectors.recently_modified(offset=offset, limit=limit)]
 
 
 def _named_list(qs, params, *, name_field: str, to_dict):
-    sort = str(params.get("sort") or "title asc")
-    orders = {"name": name_field, "title": name_field, "package_count": "-package_count"}
-    order = orders.get(sort.split()[0], name_field)
-    qs = qs.order_by(order, name_field)
-    offset, limit = _int(params, "offset", 0), _int(params, "limit", None)
-    items = list(qs[offset: offset + limit] if limit is not None else qs[offset:])
+    items = selectors.named_page(qs, sort=str(params.get("sort") or "title asc"), name_field=name_field,
+                                 offset=_int(params, "offset", 0), limit=_int(params, "limit", None))
     if _bool(params, "all_fields"):
         return [to_dict(item, package_count=item.package_count) for item in items]
     return [getattr(item, name_field) for item in items]
@@ -258,47 +246,39 @@ def _named_list(qs, params, *, name_field: str, to_dict):
 @_action
 def organization_list(request, params):
     """The publishing institutions' names (slugs); `all_fields` for their dicts with package_count."""
-    return _named_list(_organizations(), params, name_field="slug", to_dict=organization_dict)
+    return _named_list(selectors.organizations(), params, name_field="slug", to_dict=organization_dict)
 
 
 def _datasets_of(request, params, qs):
     if not _bool(params, "include_datasets"):
         return {}
-    return {"packages": [package_dict(d, _base(request)) for d in selectors.with_details(qs)[:1000]]}
+    return {"packages": [package_dict(d, _base(request)) for d in selectors.datasets_slice(qs, start=0,
+                                                                                             rows=ROWS_MAX)]}
 
 
 @_action
 def organization_show(request, params):
     """An institution by id or name, with `include_datasets` for its public datasets."""
-    key = _require(params, "id")
-    lookup = Q(slug__iexact=key) | Q(acronym__iexact=key) | (Q(pk=int(key)) if key.isdigit() and len(key) < 10
-                                                              else Q(pk__in=[]))
-    institution = _organizations().filter(lookup).first()
+    institution = selectors.organization_find(_require(params, "id"))
     if institution is None:
         raise NotFound("")
-    datasets = selectors.published().filter(publisher=institution).order_by("name")
+    datasets = selectors.datasets_of_institution(institution)
     return {**organization_dict(institution, package_count=institution.package_count), "users": [], "extras": [],
             "tags": [], "groups": [], **_datasets_of(request, params, datasets)}
-
-
-def _themes():
-    counts = Count("datasets", filter=Q(datasets__state=Dataset.State.PUBLISHED))
-    return Theme.objects.annotate(package_count=counts)
 
 
 @_action
 def group_list(request, params):
     """The themes as CKAN groups."""
-    return _named_list(_themes(), params, name_field="code", to_dict=group_dict)
+    return _named_list(selectors.themes_counted(), params, name_field="code", to_dict=group_dict)
 
 
 @_action
 def group_show(request, params):
-    key = _require(params, "id")
-    theme = _themes().filter(code__iexact=key).first()
+    theme = selectors.theme_find(_require(params, "id"))
     if theme is None:
         raise NotFound("")
-    datasets = selectors.published().filter(themes=theme).order_by("name")
+    datasets = selectors.datasets_of_theme(theme)
     return {**group_dict(theme, package_count=theme.package_count), "users": [], "extras": [], "tags": [],
             "groups": [], **_datasets_of(request, params, datasets)}
 
@@ -306,10 +286,7 @@ def group_show(request, params):
 @_action
 def tag_list(request, params):
     """Keywords of public datasets; `query` (or `q`) filters them."""
-    qs = Tag.objects.filter(datasets__state=Dataset.State.PUBLISHED).distinct().order_by("name")
-    query = str(params.get("query") or params.get("q") or "")
-    if query:
-        qs = qs.filter(name__icontains=query)
+    qs = selectors.tags_published(str(params.get("query") or params.get("q") or ""))
     if _bool(params, "all_fields"):
         return [{"id": str(t.pk), "name": t.name, "display_name": t.name, "vocabulary_id": None} for t in qs]
     return list(qs.values_list("name", flat=True))
@@ -318,16 +295,14 @@ def tag_list(request, params):
 @_action
 def license_list(request, params):
     """The license register, with which licenses are open (od_conformance "approved")."""
-    return [license_dict(lic) for lic in License.objects.order_by("title")]
+    return [license_dict(lic) for lic in selectors.licenses()]
 
 
 @_action
 def resource_show(request, params):
-    key = _require(params, "id")
     try:
-        resource = Resource.objects.select_related("dataset").get(
-            pk=key, dataset__state=Dataset.State.PUBLISHED)
-    except (Resource.DoesNotExist, ValueError, ValidationError):
+        resource = selectors.resource_published(_require(params, "id"))
+    except Resource.DoesNotExist:
         raise NotFound("") from None
     return resource_dict(resource, resource.dataset, _base(request))
 
@@ -355,53 +330,29 @@ def _user(request):
     return services.api_token_user(raw) or AnonymousUser()
 
 
-# Our service's field names as CKAN calls them, for Validation Error bodies.
-_CKAN_FIELDS = {"description": "notes", "license": "license_id", "themes": "groups", "publisher": "owner_org",
-                "contact_name": "maintainer", "contact_email": "maintainer_email"}
-_EXTRAS = {"legal_basis": "legal_basis", "frequency": "frequency", "temporal_start": "temporal_start",
-           "temporal_end": "temporal_end"}
-
-
-def _names(items) -> list[str]:
-    return [item["name"] if isinstance(item, dict) else str(item) for item in items or [] if item]
-
-
 @_action
 def package_create(request, params):
     """Create a dataset (POST, with an API token of an editor of `owner_org`); link resources come along."""
     user = _user(request)
     if not user.is_authenticated:
         raise PermissionDenied("an API token is needed (Authorization header)")
-    owner = str(_require(params, "owner_org"))
-    lookup = Q(slug__iexact=owner) | Q(acronym__iexact=owner) | (Q(pk=int(owner)) if owner.isdigit() and len(owner) < 10
-                                                                  else Q(pk__in=[]))
-    publisher = Institution.objects.filter(lookup).first()
+    publisher = selectors.institution_find(str(_require(params, "owner_org")))
     if publisher is None:
         raise BadParameter("owner_org", "Organization does not exist")
     services.dataset_create_check(by=user, publisher=publisher)
-    extras = {e["key"]: e["value"] for e in params.get("extras") or [] if isinstance(e, dict) and "key" in e}
-    state = "private" if _bool(params, "private") else ("draft" if params.get("state") == "draft" else "published")
-    values = {
-        "name": str(_require(params, "name")), "title": str(params.get("title") or params["name"]),
-        "description": str(params.get("notes") or params.get("title") or params["name"]),
-        "license": str(params.get("license_id") or "other-closed"), "tags": _names(params.get("tags")),
-        "themes": _names(params.get("groups")), "state": state,
-        "contact_name": str(params.get("maintainer") or ""), "contact_email": str(params.get("maintainer_email") or ""),
-        "spatial": extras.get("spatial_ine", "").split(),
-        **{field: extras[key] for key, field in _EXTRAS.items() if extras.get(key)},
-    }
+    _require(params, "name")
+    values = package_values(params)
+    resources = values.pop("resources")
     try:
         with transaction.atomic():
             dataset = services.dataset_create(by=user, publisher=publisher, **values)
-            for item in params.get("resources") or []:
-                services.resource_add(dataset=dataset, by=user, url=str(item.get("url") or ""),
-                                      title=str(item.get("name") or ""), format=str(item.get("format") or ""),
-                                      description=str(item.get("description") or ""))
+            for item in resources:
+                services.resource_add(dataset=dataset, by=user, **item)
     except ValidationError as error:
         if not hasattr(error, "error_dict"):
             raise
-        raise ValidationError({_CKAN_FIELDS.get(k, k): v for k, v in error.message_dict.items()}) from None
-    return package_dict(selectors.dataset_get(name_or_id=dataset.name, qs=Dataset.objects.all()), _base(request))
+        raise ValidationError({CKAN_FIELDS.get(k, k): v for k, v in error.message_dict.items()}) from None
+    return package_dict(selectors.dataset_get(name_or_id=dataset.name, published_only=False), _base(request))
 
 
 def _datastore(request, action: str, params: dict):

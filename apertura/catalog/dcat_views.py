@@ -17,8 +17,6 @@ from .models import Dataset
 from .search import QuerySyntaxError, parse_moment
 from .views import base_url
 
-PER_PAGE, PER_PAGE_MAX = 100, 1000
-
 
 class _CollectorPause:
     """A page of 1,000 datasets allocates some 100,000 objects (model instances, RDF terms) that all live until
@@ -67,19 +65,15 @@ def _number(request, key: str, default: int) -> int:
 
 
 def catalog(request, fmt):
-    qs = selectors.published().order_by("-modified", "name")
     since = request.GET.get("modified_since", "").strip()
+    moment = None
     if since:
         try:
             moment = parse_moment(since, "modified_since")
         except QuerySyntaxError as error:
             return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
-        if moment is not None:
-            qs = qs.filter(modified__gte=moment)
-    per_page = min(_number(request, "per_page", PER_PAGE), PER_PAGE_MAX)
+    per_page = min(_number(request, "per_page", selectors.DCAT_PER_PAGE), selectors.DCAT_PER_PAGE_MAX)
     page = _number(request, "page", 1)
-    total = qs.count()
-    last = max(1, -(-total // per_page))
     base = base_url(request)
 
     def page_url(number):
@@ -87,17 +81,13 @@ def catalog(request, fmt):
         params["page"] = number
         return f"{base}{request.path}?{urlencode(sorted(params.items()))}"
 
-    paging = {"url": page_url(page), "total": total, "per_page": per_page, "first": page_url(1),
-              "last": page_url(last), "next": page_url(page + 1) if page < last else None,
-              "previous": page_url(page - 1) if page > 1 else None}
     with _collector_paused():
-        return _catalog_page(qs[(page - 1) * per_page: page * per_page], base, paging, fmt)
-
-
-def _catalog_page(qs, base: str, paging: dict, fmt: str) -> HttpResponse:
-    datasets = list(selectors.with_details(qs))
-    newest = max((d.modified for d in datasets), default=None)
-    return _rdf(catalog_triples(datasets, base, page=paging, modified=newest), fmt)
+        datasets, total, last = selectors.dcat_page(since=moment, page=page, per_page=per_page)
+        paging = {"url": page_url(page), "total": total, "per_page": per_page, "first": page_url(1),
+                  "last": page_url(last), "next": page_url(page + 1) if page < last else None,
+                  "previous": page_url(page - 1) if page > 1 else None}
+        newest = max((d.modified for d in datasets), default=None)
+        return _rdf(catalog_triples(datasets, base, page=paging, modified=newest), fmt)
 
 
 def dataset(request, name, fmt):
@@ -111,8 +101,7 @@ def dataset(request, name, fmt):
 
 
 def data_json(request):
-    datasets = selectors.with_details(selectors.published().order_by("name")).iterator(chunk_size=500)
-    response = StreamingHttpResponse(catalog_chunks(datasets, base_url(request)),
+    response = StreamingHttpResponse(catalog_chunks(selectors.data_json_datasets(), base_url(request)),
                                      content_type="application/json; charset=utf-8")
     response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -1,7 +1,10 @@
 """Data dictionaries of the platform's own exports, published with them in the catalog (content in Spanish)."""
 
 from apertura.plans.dashboard import MILESTONE_COLUMNS as DASHBOARD_COLUMNS
-from apertura.plans.formats.plan_export import COMMITMENT_COLUMNS, MILESTONE_COLUMNS
+from apertura.plans.formats.plan_export import MILESTONE_COLUMNS
+from apertura.plans.schemas import COMMITMENT_COLUMNS
+
+from .schemas import REQUEST_COLUMNS
 
 MEANINGS = {
     "plan": "Periodo del plan (identificador), p. ej. 2021-2023",
@@ -18,6 +21,7 @@ MEANINGS = {
     "ogp_values": "Valores de la Alianza para el Gobierno Abierto",
     "sdgs": "Objetivos de Desarrollo Sostenible relacionados",
     "milestones": "Número de hitos",
+    "milestone_count": "Número de hitos",
     "milestone": "Número del hito, p. ej. 4.3",
     "text": "Texto del hito",
     "responsible": "Siglas de las instituciones responsables del hito",
@@ -33,16 +37,14 @@ MEANINGS = {
     "status": "Estado: open, planned, published, refused",
     "supports": "Número de apoyos",
     "priority": "Prioridad del Comité de Usuarios de Datos Abiertos (True/False)",
-    "requested": "Fecha y hora de la solicitud",
-    "answered": "Fecha y hora de la respuesta",
+    "created": "Fecha y hora de la solicitud (ISO 8601, UTC)",
+    "answered_at": "Fecha y hora de la respuesta (ISO 8601, UTC)",
     "days_to_answer": "Días hasta la respuesta",
     "planned_for": "Fecha prevista de publicación",
     "published_url": "Enlace a los datos publicados",
     "answer": "Respuesta de la institución",
 }
-# The columns of /data-requests/?format=csv (the view writes them in this order).
-REQUEST_COLUMNS = ["id", "title", "institution", "status", "priority", "supports", "requested", "answered",
-                   "days_to_answer", "planned_for", "published_url", "answer"]
+# The columns of /data-requests/?format=csv are schemas.REQUEST_COLUMNS, in that order.
 
 
 def dictionary(columns) -> str:

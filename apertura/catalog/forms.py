@@ -3,8 +3,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apertura.common.partial_dates import PartialDate
-
 from apertura.geo import regions as geography
+from apertura.participation.forms import HoneypotForm
+
 from .models import DataRequest, Dataset, Frequency, HarvestSource, License, Theme
 
 
@@ -99,7 +100,9 @@ class ResourceForm(forms.Form):
         return data
 
 
-class DataRequestForm(forms.ModelForm):
+class DataRequestForm(HoneypotForm, forms.ModelForm):
+    """A public submission: with participation's honeypot field (`website`, hidden from people)."""
+
     class Meta:
         model = DataRequest
         fields = ["institution", "title", "description"]

@@ -5,6 +5,11 @@ Pages through `package_search` as ckanext-harvest does (rows=100, start, sort=id
 `metadata_modified:[since TO *]` for incremental runs). Each dataset is written in its own transaction, so a source
 that fails half-way (timeout, HTML, malformed JSON) loses nothing already imported; the report says what happened.
 Institutions are curated, never invented: a dataset whose organization is not known here is skipped and reported.
+
+This module reads sources and reports; it writes nothing itself. A package is mapped to our fields by
+formats.ckan.package_values (as package_create maps one) and written by services.dataset_upsert; the runs of
+scheduled sources are kept by services.harvest_run_start/finish. The harvester acts as the system, named in the
+audit log as ACTOR.
 """
 
 from __future__ import annotations
@@ -18,26 +23,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-import rules
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from apertura.audit.services import audit_record
 from apertura.institutions.models import Institution
 
-from . import conf
-from .models import Dataset, Frequency, HarvestRun, HarvestSource, License, Resource, Theme
-from .services import _apply, _set_related, dataset_reindex
+from . import conf, selectors
+from .formats.ckan import package_values
+from .models import Frequency, HarvestRun, HarvestSource
+from .services import NameTaken, dataset_upsert, harvest_run_finish, harvest_run_start
 
 ROWS = 100
 ACTOR = "apertura harvester"
-# CKAN's default license ids → this register's.
-LICENSES = {"cc-by": "CC-BY-4.0", "cc-by-4.0": "CC-BY-4.0", "cc-zero": "CC0-1.0", "cc0-1.0": "CC0-1.0",
-            "odc-odbl": "ODbL-1.0", "odbl-1.0": "ODbL-1.0", "cc-by-sa": "CC-BY-SA-4.0", "cc-by-sa-4.0": "CC-BY-SA-4.0",
-            "other-open": "other-open", "other-closed": "other-closed", "notspecified": "other-closed"}
 
 
 class HarvestError(Exception):
@@ -102,84 +99,31 @@ def fetch_json(url: str, *, timeout: float = 30, deadline: float | None = None) 
         raise HarvestError(f"{url} returned malformed JSON ({error})") from None
 
 
-def _institution(organization) -> Institution | None:
-    if not isinstance(organization, dict):
-        return None
-    keys = [str(organization.get(k) or "") for k in ("name", "title")]
-    lookup = Q()
-    for key in filter(None, keys):
-        lookup |= Q(slug__iexact=key) | Q(acronym__iexact=key) | Q(name_es__iexact=key)
-    return Institution.objects.filter(lookup).first() if lookup else None
-
-
-def _values(package: dict) -> dict:
-    extras = {e.get("key"): e.get("value") for e in package.get("extras") or [] if isinstance(e, dict)}
-    themes = set(Theme.objects.values_list("code", flat=True))
-    license_id = LICENSES.get(str(package.get("license_id") or "").lower(), package.get("license_id"))
-    if not License.objects.filter(pk=license_id).exists():
-        license_id = "other-closed"
-    return {
-        "title": str(package.get("title") or package["name"])[:300],
-        "description": str(package.get("notes") or package.get("title") or package["name"]),
-        "license": license_id, "state": Dataset.State.PUBLISHED,
-        "tags": [t["name"] for t in package.get("tags") or [] if isinstance(t, dict) and t.get("name")],
-        "themes": [g["name"] for g in package.get("groups") or [] if isinstance(g, dict) and g.get("name") in themes],
-        "contact_name": str(package.get("maintainer") or "")[:200],
-        "contact_email": str(package.get("maintainer_email") or ""),
-        "spatial": str(extras.get("spatial_ine") or "").split(),
-        "legal_basis": str(extras.get("legal_basis") or "")[:300],
-        **{key: extras[key] for key in ("temporal_start", "temporal_end", "frequency") if extras.get(key)},
-    }
-
-
 def _write(package: dict, *, source: str, report: HarvestReport, institution: Institution | None = None) -> None:
     name = str(package.get("name") or "")
     remote_id, remote_modified = str(package.get("id") or name), str(package.get("metadata_modified") or "")
     if package.get("private"):
         report.skipped.append((name, "private on the source"))
         return
-    publisher = institution or _institution(package.get("organization"))
+    publisher = institution or selectors.institution_for_organization(package.get("organization"))
     if publisher is None:
         org = (package.get("organization") or {}).get("name", "none")
         report.skipped.append((name, f"organization «{org}» is not an institution here"))
         return
-    existing = Dataset.objects.filter(name=name).first()
-    if existing is not None and (existing.harvest_source, existing.harvest_remote_id) != (source, remote_id):
+    values = package_values(package, lenient=True)
+    values.pop("name")
+    try:
+        _dataset, outcome = dataset_upsert(by=None, system=True, actor_label=ACTOR, publisher=publisher, name=name,
+                                           source=source, remote_id=remote_id, remote_modified=remote_modified,
+                                           **values)
+    except NameTaken:
         report.skipped.append((name, "the name is taken by a dataset not harvested from this source"))
         return
-    if existing is not None and existing.harvest_remote_modified == remote_modified:
-        report.unchanged.append(name)
-        return
-    try:
-        with transaction.atomic():
-            dataset = existing or Dataset(name=name, harvest_source=source, harvest_remote_id=remote_id)
-            related = _apply(dataset, _values(package))
-            dataset.publisher, dataset.modified, dataset.harvest_remote_modified = (
-                publisher, timezone.now(), remote_modified)
-            dataset.full_clean()
-            dataset.save()
-            _set_related(dataset, related)
-            urls = []
-            for position, item in enumerate(package.get("resources") or []):
-                url = str(item.get("url") or "")
-                urls.append(url)
-                resource = dataset.resources.filter(url=url).first() or Resource(dataset=dataset, url=url)
-                resource.title = str(item.get("name") or url)[:300]
-                resource.description = str(item.get("description") or "")[:5000]
-                resource.format = str(item.get("format") or "").upper()[:20]
-                resource.position, resource.modified = position, timezone.now()
-                resource.full_clean()
-                resource.save()
-            for gone in dataset.resources.exclude(url__in=urls):
-                gone.delete()  # removed on the source; the history keeps it
-            dataset_reindex(dataset)
-            audit_record(action="dataset.harvest", obj_type="dataset", obj_id=dataset.pk, actor_label=ACTOR,
-                         summary=name, data={"source": source, "remote_id": remote_id, "created": existing is None})
     except ValidationError as error:
         report.skipped.append((name, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
                                if hasattr(error, "error_dict") else " ".join(error.messages)))
         return
-    (report.updated if existing else report.created).append(name)
+    {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}[outcome].append(name)
 
 
 def _run_deadline(seconds: float | None) -> float:
@@ -262,9 +206,7 @@ def _dcat_package(graph, node) -> dict:
 
     publisher = graph.value(node, DCTERMS.publisher)
     names = {str(n) for n in graph.objects(publisher, FOAF.name)} if publisher is not None else set()
-    themes = dict(Theme.objects.exclude(uri="").values_list("uri", "code"))
-    licenses = {**dict(License.objects.exclude(url="").values_list("url", "pk")),
-                **dict(License.objects.exclude(eu_uri="").values_list("eu_uri", "pk"))}
+    themes, licenses = selectors.theme_uris(), selectors.license_uris()
     contact = graph.value(node, DCAT.contactPoint)
     email = str(graph.value(contact, VCARD.hasEmail) or "").removeprefix("mailto:") if contact is not None else ""
     resources, license_id = [], ""
@@ -333,28 +275,11 @@ def harvest_dcat(*, url: str, fetch: Callable[[str], object] | None = None, max_
 
 # --- scheduled sources ----------------------------------------------------------------------------------------------
 
-def harvest_source_save(*, by, source: HarvestSource | None = None, **values) -> HarvestSource:
-    """Create (without `source`) or change a harvest source: url, kind, institution, frequency, enabled."""
-    if not rules.has_perm("catalog.manage_harvest", by):
-        raise PermissionDenied(_("Only administrators configure harvest sources."))
-    with transaction.atomic():
-        created = source is None
-        source = source or HarvestSource()
-        for name, value in values.items():
-            setattr(source, name, value.strip() if isinstance(value, str) else value)
-        source.full_clean()
-        source.save()
-        audit_record(action="harvest_source.create" if created else "harvest_source.update",
-                     obj_type="harvest_source", obj_id=source.pk, actor=by, summary=source.url,
-                     data={"kind": source.kind, "enabled": source.enabled, "frequency": source.frequency})
-        return source
-
-
 def harvest_source_run(*, source: HarvestSource, fetch=None) -> HarvestRun:
     """Harvest a source now and keep the run's report. CKAN sources ask only for what changed since the start of
     the last successful run; a failure is recorded in the report and everything already imported stays."""
-    run = HarvestRun.objects.create(source=source)
-    previous = source.runs.filter(finished__isnull=False, error="").exclude(pk=run.pk).first()
+    run = harvest_run_start(source=source, system=True)
+    previous = selectors.last_good_run(source, excluding=run)
     options = {"url": source.url, "institution": source.institution}
     if fetch is not None:
         options["fetch"] = fetch
@@ -366,20 +291,12 @@ def harvest_source_run(*, source: HarvestSource, fetch=None) -> HarvestRun:
             report = harvest_dcat(**options)
     except Exception as error:  # noqa: BLE001 - whatever breaks, the run says so and the next source still runs
         report = HarvestReport(source=source.url, error=f"{type(error).__name__}: {error}"[:2000])
-    run.created, run.updated, run.unchanged = len(report.created), len(report.updated), len(report.unchanged)
-    run.skipped = [[name, why] for name, why in report.skipped]
-    run.error, run.finished = report.error, timezone.now()
-    with transaction.atomic():
-        run.save()
-        HarvestSource.objects.filter(pk=source.pk).update(last_run=run.started)
-        audit_record(action="harvest_source.run", obj_type="harvest_source", obj_id=source.pk, actor_label=ACTOR,
-                     summary=" ".join(report.lines()[:1]), data={"run": run.pk, "error": run.error})
-    source.last_run = run.started
-    return run
+    return harvest_run_finish(run=run, created=len(report.created), updated=len(report.updated),
+                              unchanged=len(report.unchanged), skipped=report.skipped, error=report.error,
+                              summary=" ".join(report.lines()[:1]), system=True, actor_label=ACTOR)
 
 
 def harvest_run_due(*, now=None, fetch=None) -> list[HarvestRun]:
     """Run every enabled source whose interval has passed since its last run."""
     now = now or timezone.now()
-    return [harvest_source_run(source=source, fetch=fetch)
-            for source in HarvestSource.objects.select_related("institution") if source.is_due(now)]
+    return [harvest_source_run(source=source, fetch=fetch) for source in selectors.harvest_sources_due(now)]

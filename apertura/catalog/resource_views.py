@@ -1,28 +1,33 @@
 """The resource page: the table's status (polled by htmx while it ingests), the validation report, an upload held
 for the publisher's confirmation, the Table Schema editor, the preview, column summaries, earlier versions, and
 downloads of the full or filtered table. A page of the catalog's resource (its permissions, its addresses) showing
-the datastore's table, so it lives in the catalog, which depends on the datastore."""
+the datastore's table, so it lives in the catalog, which depends on the datastore.
+
+The datastore's services check who may change the table (datastore.change_table, which the catalog decides) and
+audit refusals; these views ask the rule only to decide what to show."""
 
 from __future__ import annotations
 
 import rules
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apertura.common.records import as_json
 from apertura.common.twins import json_twin, requested_format
 from apertura.datastore.engine.ingest import type_words
 from apertura.datastore.engine.query import EXPORT_TYPES, QueryError, export
 from apertura.datastore.engine.report import held_reasons
 from apertura.datastore.models import DatastoreTable
 from apertura.datastore.preview import preview, selection, sort_items
-from apertura.datastore.selectors import NotPublished, published_table, table_versions
+from apertura.datastore.schemas import TableStateOut
+from apertura.datastore.selectors import NotPublished, published_table, table_get, table_versions
 from apertura.datastore.services import (
     NothingHeld, SchemaError, datastore_held_discard, datastore_held_publish, datastore_schema_update,
 )
@@ -31,8 +36,8 @@ from apertura.datastore.vocabulary import DIMENSION, DIMENSION_KINDS
 
 from . import selectors as catalog_selectors
 from .datastore import is_tabular, resource_file_changed
-from .formats.ckan import resource_dict
 from .models import Dataset, Resource
+from .schemas import ResourceOut
 from .services import resource_replace_file
 
 WORKING = {DatastoreTable.Status.QUEUED, DatastoreTable.Status.RUNNING}
@@ -41,18 +46,19 @@ SCHEMA_TEXTS = ("title", "description", "unit")
 
 def _resource_or_404(request, name, rid) -> Resource:
     try:
-        dataset = catalog_selectors.dataset_get(name_or_id=name, qs=Dataset.objects.all())
+        dataset = catalog_selectors.dataset_get(name_or_id=name, published_only=False)
     except Dataset.DoesNotExist:
         raise Http404(_("There is no dataset «%(name)s».") % {"name": name}) from None
     if not rules.has_perm("catalog.view_dataset", request.user, dataset):
         raise Http404(_("There is no dataset «%(name)s».") % {"name": name})
-    resource = get_object_or_404(Resource, pk=rid, dataset=dataset)
-    resource.dataset = dataset
-    return resource
+    try:
+        return catalog_selectors.dataset_resource(dataset, rid)
+    except Resource.DoesNotExist:
+        raise Http404(_("There is no such resource.")) from None
 
 
 def _table(resource) -> DatastoreTable | None:
-    return DatastoreTable.objects.select_related("current").filter(resource_key=str(resource.pk)).first()
+    return table_get(str(resource.pk))
 
 
 def _stage_label(stage: str) -> str:
@@ -105,18 +111,14 @@ def resource_page(request, name, rid):
 
 
 def _json_twin(request, resource, table, page, status, held=None):
+    """The resource (as the API writes it), its table (as the datastore's schema does: the upload held for
+    confirmation only for those who may decide, as on the page) and, once there is one, the preview's rows."""
     base = request.build_absolute_uri("/").rstrip("/")
-    data = {"resource": resource_dict(resource, resource.dataset, base), "table": None}
-    if table is not None:
-        data["table"] = {"status": table.status, "version": table.current.number if table.current else None,
-                         "rows": table.row_count, "fields": table.schema.get("fields", [])}
-        if held:  # only for those who may decide, as on the page
-            data["table"]["held"] = {
-                "id": held["id"], "file": held["source_name"], "uploaded": held["uploaded_at"], "rows": held["rows"],
-                "fields": held["fields"], "missingFields": held["missing"], "noRows": held["no_rows"],
-                "reasons": held["reasons"], "warnings": held["warnings"],
-                "publish": base + reverse("catalog:resource_held_publish", args=[resource.dataset.name, resource.pk]),
-                "discard": base + reverse("catalog:resource_held_discard", args=[resource.dataset.name, resource.pk])}
+    actions = {"publish": base + reverse("catalog:resource_held_publish", args=[resource.dataset.name, resource.pk]),
+               "discard": base + reverse("catalog:resource_held_discard", args=[resource.dataset.name, resource.pk])}
+    data = {"resource": as_json(ResourceOut, resource, request=request),
+            "table": None if table is None else as_json(TableStateOut, table, request=request,
+                                                        held_actions=actions if held else None)}
     if page is not None:
         data.update({
             "total": page.total, "error": page.error or None,
@@ -172,9 +174,9 @@ def resource_status(request, name, rid):
 @require_POST
 def schema_edit(request, name, rid):
     resource = _resource_or_404(request, name, rid)
-    if not rules.has_perm("datastore.change_table", request.user, resource):
-        raise PermissionDenied(_("Only editors of the publishing institution change this table's schema."))
-    table = get_object_or_404(DatastoreTable, resource_key=str(resource.pk))
+    table = _table(resource)
+    if table is None:
+        raise Http404(_("This resource has no table yet."))
     fields, retype = [], False
     for i, current in enumerate(table.schema.get("fields", [])):
         edit = {"name": current["name"]}
@@ -214,9 +216,6 @@ def held_discard(request, name, rid):
 
 def _held_decision(request, name, rid, *, publish: bool):
     resource = _resource_or_404(request, name, rid)
-    if not rules.has_perm("datastore.change_table", request.user, resource):
-        raise PermissionDenied(_("Only editors of the publishing institution publish or discard this table's "
-                                 "uploads."))
     # The upload the publisher saw: a newer one held since is not published (or discarded) unseen.
     held_id = request.POST.get("held", "")
     try:
@@ -235,14 +234,8 @@ def _held_decision(request, name, rid, *, publish: bool):
 def replace_file(request, name, rid):
     """The publisher uploads a new file for the resource; its table changes only if the new file passes."""
     resource = _resource_or_404(request, name, rid)
-    if not rules.has_perm("datastore.change_table", request.user, resource):
-        raise PermissionDenied(_("Only editors of the publishing institution change this resource."))
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, _("Choose a file to upload."))
-        return redirect(_page_url(resource))
     try:
-        resource_replace_file(resource=resource, by=request.user, upload=upload)
+        resource_replace_file(resource=resource, by=request.user, upload=request.FILES.get("file"))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -1,33 +1,40 @@
-"""Every write to the catalog: datasets, resources, data requests. Each checks its rule and writes an audit event."""
+"""Every write to the catalog: datasets, resources, data requests, API keys, harvest sources and runs. Each checks
+its permission with `require` before its transaction (a refusal is audited), and writes an audit event in it.
+
+Who acts: a person (`by`), or the platform itself — a command, a scheduled task, the harvester — which passes
+`by=None, system=True` and is named in the audit log by its actor label (`require` checks nothing for it, and
+refuses a `by=None` that does not say so: apertura/accounts/permissions.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import secrets
-import uuid
 from collections.abc import Iterable
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-import rules
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from apertura.accounts.permissions import require
 from apertura.audit.services import audit_record
 from apertura.common.partial_dates import PartialDate
 from apertura.common.text import fold
 from apertura.common.uploads import DOCUMENT_TYPES, PARQUET, check_upload
-from apertura.institutions.models import Institution
-
 from apertura.geo import regions as geography
+from apertura.institutions.models import Institution
+from apertura.participation.limits import fingerprint, limit, rate_limit_check
+
 from . import fulltext
 from .conf import max_upload_bytes
 from .datastore import resource_file_changed
-from .models import ApiToken, DataRequest, DataRequestSupport, Dataset, License, Resource, Tag, Theme
+from .models import (
+    ApiToken, DataRequest, DataRequestSupport, Dataset, HarvestRun, HarvestSource, License, Resource, Tag, Theme,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -54,11 +61,7 @@ DATASET_FIELDS = {"title", "description", "license", "contact_name", "contact_em
                   "temporal_end", "spatial", "frequency", "legal_basis", "state", "tags", "themes", "commitments",
                   "name"}
 
-
-def _refuse(*, user: User, action: str, obj_type: str, obj_id: str | int | uuid.UUID, why: str) -> NoReturn:
-    """Refusals are logged too; so checks run before the service's transaction, which would roll the log back."""
-    audit_record(action=f"{action}.refused", obj_type=obj_type, obj_id=obj_id, actor=user, summary=why)
-    raise PermissionDenied(why)
+SELF_PUBLISHER = "apertura catalog publish-self"  # the actor label of the platform publishing its own data
 
 
 def _partial(value: object, field: str) -> PartialDate | None:
@@ -150,10 +153,9 @@ def _set_related(dataset: Dataset, related: dict[str, Any]) -> None:
 
 
 def dataset_create_check(*, by: User, publisher: Institution) -> None:
-    """Refuse, and log, publishing for an institution the user does not edit for (before any transaction)."""
-    if not rules.has_perm("catalog.publish_for", by, publisher):
-        _refuse(user=by, action="dataset.create", obj_type="institution", obj_id=publisher.pk,
-                why=f"{by} may not publish for {publisher.acronym}")
+    """Refuse, and log, publishing for an institution the user does not edit for (before any transaction: the CKAN
+    API asks before the transaction that creates the dataset and its resources together)."""
+    require("catalog.publish_for", by=by, obj=publisher, why=f"{by} may not publish for {publisher.acronym}")
 
 
 def dataset_create(*, by: User, publisher: Institution, name: str = "", title: str, description: str,
@@ -174,21 +176,30 @@ def dataset_create(*, by: User, publisher: Institution, name: str = "", title: s
         return dataset
 
 
+def dataset_change_check(*, by: User | None, dataset: Dataset, system: bool = False) -> None:
+    """Refuse, and log, changing a dataset (its metadata, its resources) for someone who may not: the services that
+    change one call it, and so do the pages before they read a form sent by someone who may not."""
+    require("catalog.change_dataset", by=by, obj=dataset, system=system,
+            why=_("Only editors of the publishing institution change this dataset."))
+
+
 def dataset_update(*, dataset: Dataset, by: User, **values: Any) -> Dataset:
     """Change a dataset's metadata (any of DATASET_FIELDS); `modified` moves to now."""
-    if not rules.has_perm("catalog.change_dataset", by, dataset):
-        _refuse(user=by, action="dataset.update", obj_type="dataset", obj_id=dataset.pk,
-                why=f"{by} may not change dataset {dataset.name}")
-    with transaction.atomic():
-        related = _apply(dataset, values)
-        dataset.modified = timezone.now()
-        dataset.full_clean()
-        dataset.save()
-        _set_related(dataset, related)
-        dataset_reindex(dataset)
-        audit_record(action="dataset.update", obj_type="dataset", obj_id=dataset.pk, actor=by,
-                     summary=dataset.name, data={"fields": sorted(values), "state": dataset.state})
-        return dataset
+    dataset_change_check(by=by, dataset=dataset)
+    try:
+        with transaction.atomic():
+            related = _apply(dataset, values)
+            dataset.modified = timezone.now()
+            dataset.full_clean()
+            dataset.save()
+            _set_related(dataset, related)
+            dataset_reindex(dataset)
+            audit_record(action="dataset.update", obj_type="dataset", obj_id=dataset.pk, actor=by,
+                         summary=dataset.name, data={"fields": sorted(values), "state": dataset.state})
+    except ValidationError:
+        dataset.refresh_from_db()  # a refused change leaves the caller's dataset as it is stored
+        raise
+    return dataset
 
 
 def _check_claim(name: str, content_type: str) -> None:
@@ -202,9 +213,7 @@ def _check_claim(name: str, content_type: str) -> None:
 def resource_add(*, dataset: Dataset, by: User, title: str = "", description: str = "", format: str = "",  # noqa: A002
                  url: str = "", upload: UploadedFile | None = None) -> Resource:
     """Add a file (streamed to storage, checked, hashed) or a link to a dataset."""
-    if not rules.has_perm("catalog.change_dataset", by, dataset):
-        _refuse(user=by, action="resource.add", obj_type="dataset", obj_id=dataset.pk,
-                why=f"{by} may not add resources to {dataset.name}")
+    dataset_change_check(by=by, dataset=dataset)
     if bool(url) == bool(upload):
         raise ValidationError(_("Give either a file or a link."))
     with transaction.atomic():
@@ -235,13 +244,14 @@ def resource_add(*, dataset: Dataset, by: User, title: str = "", description: st
         return resource
 
 
-def resource_replace_file(*, resource: Resource, by: User, upload: UploadedFile) -> Resource:
+def resource_replace_file(*, resource: Resource, by: User, upload: UploadedFile | None) -> Resource:
     """A new file for an uploaded resource. The old file stays in storage (the resource's history points to it), and
     a table made from it stays served until the new file passes the datastore's checks."""
     dataset = resource.dataset
-    if not rules.has_perm("catalog.change_dataset", by, dataset):
-        _refuse(user=by, action="resource.replace", obj_type="dataset", obj_id=dataset.pk,
-                why=f"{by} may not change resources of {dataset.name}")
+    require("catalog.change_dataset", by=by, obj=dataset,
+            why=_("Only editors of the publishing institution change this resource."))
+    if upload is None:
+        raise ValidationError({"file": _("Choose a file to upload.")})
     if not resource.file:
         raise ValidationError({"file": _("This resource is a link; add the file as a new resource.")})
     checked = check_upload(upload, max_bytes=max_upload_bytes(), allowed=RESOURCE_TYPES)
@@ -265,10 +275,28 @@ def resource_replace_file(*, resource: Resource, by: User, upload: UploadedFile)
         return resource
 
 
-def data_request_create(*, by: User, institution: Institution, title: str, description: str) -> DataRequest:
-    if not rules.has_perm("catalog.request_data", by):
-        raise PermissionDenied(_("Sign in to request data."))
+def data_request_check(*, by: User) -> None:
+    """Refuse, and log, a data request (or support for one) from someone who may not: not signed in, not active,
+    or suspended. The request page calls it before it reads the form of someone who may not."""
+    require("catalog.request_data", by=by,
+            why=_("Sign in with an active account that is not suspended to request data."))
+
+
+def data_request_create(*, by: User, institution: Institution, title: str, description: str,
+                        address: str | None = None) -> DataRequest:
+    """A contributor asks `institution` for data. A public submission, so it has participation's safeguards: at
+    most so many per account and per `address` (the client's IP) in a window, and the same text from the same person
+    within APERTURA_PARTICIPATION_DUPLICATE_HOURS refused as a duplicate (both ValidationErrors, so the form keeps
+    what was typed; a rate limit has the code "rate_limited")."""
+    data_request_check(by=by)
+    rate_limit_check(action="data_request", user=by, address=address)
+    print_ = fingerprint(title, description)
+    since = timezone.now() - dt.timedelta(hours=limit("APERTURA_PARTICIPATION_DUPLICATE_HOURS"))
     with transaction.atomic():
+        recent = DataRequest.objects.filter(requester=by, created__gte=since).values_list("title", "description")
+        if any(fingerprint(*sent) == print_ for sent in recent):
+            raise ValidationError(_("You already sent this request. It is in the list; there is no need to send it "
+                                    "again."), code="duplicate")
         request = DataRequest(institution=institution, title=title.strip(), description=description.strip(),
                               requester=by, requester_name=by.get_username())
         request.full_clean()
@@ -280,8 +308,8 @@ def data_request_create(*, by: User, institution: Institution, title: str, descr
 
 def data_request_support(*, request: DataRequest, by: User) -> bool:
     """Add the user's support; return False when they already supported it."""
-    if not rules.has_perm("catalog.request_data", by):
-        raise PermissionDenied(_("Sign in to support a request."))
+    require("catalog.request_data", by=by, obj=request,
+            why=_("Sign in with an active account that is not suspended to support a request."))
     with transaction.atomic():
         _support, created = DataRequestSupport.objects.get_or_create(request=request, user=by)
         if created:
@@ -291,9 +319,8 @@ def data_request_support(*, request: DataRequest, by: User) -> bool:
 
 def data_request_mark_priority(*, request: DataRequest, by: User, priority: bool) -> DataRequest:
     """The Users Committee marks (or unmarks) a request as a priority."""
-    if not rules.has_perm("catalog.mark_priority", by):
-        _refuse(user=by, action="data_request.priority", obj_type="data_request", obj_id=request.pk,
-                why=f"{by} may not set the Users Committee's priorities")
+    require("catalog.mark_priority", by=by, obj=request,
+            why=_("Only the secretariat of the Users Committee (administrators) sets its priorities."))
     with transaction.atomic():
         request.priority = priority
         request.save(update_fields=["priority"])
@@ -306,9 +333,8 @@ def data_request_answer(*, request: DataRequest, by: User, status: str, answer: 
                         planned_for: dt.date | None = None, published_url: str = "",
                         dataset: Dataset | None = None) -> DataRequest:
     """The institution answers: planned (with a date), published (with a link or dataset) or refused (why)."""
-    if not rules.has_perm("catalog.answer_request", by, request):
-        _refuse(user=by, action="data_request.answer", obj_type="data_request", obj_id=request.pk,
-                why=f"{by} may not answer for {request.institution.acronym}")
+    require("catalog.answer_request", by=by, obj=request,
+            why=_("Only editors of the requested institution answer."))
     if status not in {DataRequest.Status.PLANNED, DataRequest.Status.PUBLISHED, DataRequest.Status.REFUSED}:
         raise ValidationError({"status": _("Choose planned, published or refused.")})
     with transaction.atomic():
@@ -325,17 +351,17 @@ def data_request_answer(*, request: DataRequest, by: User, status: str, answer: 
         return request
 
 
-def catalog_publish_self(*, by: User | None = None, site_url: str) -> list[Dataset]:
+def catalog_publish_self(*, by: User | None = None, site_url: str, system: bool = False) -> list[Dataset]:
     """Publish the platform's own data as datasets of the Commission (GAE): each plan (commitments, milestones,
     progress) and the data requests, with the exports as resources and their data dictionaries. Run again, it
-    updates them in place (resources matched by link), so it can run on a schedule."""
+    updates them in place (resources matched by link), so it can run on a schedule. An administrator (`by`), or
+    the platform itself (`system=True`: the command and the timer)."""
     from apertura.plans.models import Plan
 
     from .dictionaries import plan_resources, request_resources
 
-    if by is not None and not rules.has_perm("catalog.publish_self", by):
-        _refuse(user=by, action="catalog.publish_self", obj_type="catalog", obj_id="self",
-                why=f"{by} may not publish the platform's own data")
+    require("catalog.publish_self", by=by, system=system,
+            why=_("Only administrators publish the platform's own data."))
     commission = Institution.objects.filter(acronym="GAE").first()
     if commission is None:
         raise ValidationError(_("The Commission (GAE) is not among the institutions; import the plan first."))
@@ -367,7 +393,8 @@ SELF_SOURCES = ["plan", "commitment", "milestone", "report", "validation", "prop
 
 def catalog_publish_self_if_changed(*, site_url: str) -> bool:
     """Publish the platform's own data again if the audit log shows a write to it since the last publication;
-    cheap when nothing changed, so a timer (or the task queue) can call it every few minutes."""
+    cheap when nothing changed, so a timer (or the task queue) can call it every few minutes. The platform's own
+    operation: it acts as the system."""
     from apertura.audit.models import AuditEvent
 
     last = (AuditEvent.objects.filter(action="dataset.publish_self").order_by("-created_at")
@@ -377,7 +404,7 @@ def catalog_publish_self_if_changed(*, site_url: str) -> bool:
         return False
     if not Institution.objects.filter(acronym="GAE").exists():
         return False
-    catalog_publish_self(site_url=site_url)
+    catalog_publish_self(site_url=site_url, system=True)
     return True
 
 
@@ -402,7 +429,7 @@ def _publish_spec(spec: dict[str, Any], *, commission: Institution, base: str, b
         resource.save()
     dataset_reindex(dataset)
     audit_record(action="dataset.publish_self", obj_type="dataset", obj_id=dataset.pk, actor=by,
-                 actor_label="" if by is not None else "apertura catalog publish-self", summary=dataset.name,
+                 actor_label="" if by is not None else SELF_PUBLISHER, summary=dataset.name,
                  data={"created": created, "resources": len(spec["resources"])})
     return dataset
 
@@ -413,9 +440,7 @@ def _token_digest(raw: str) -> str:
 
 def api_token_create(*, by: User, name: str) -> tuple[ApiToken, str]:
     """A new API key for `by`; returns the token and the key, which is never stored and shown only now."""
-    if not rules.has_perm("catalog.publish", by):
-        _refuse(user=by, action="api_token.create", obj_type="user", obj_id=by.pk,
-                why=f"{by} does not publish datasets and needs no API token")
+    require("catalog.publish", by=by, why=_("Only institution editors and administrators publish datasets."))
     raw = secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(user=by, name=name.strip()[:100] or "API", digest=_token_digest(raw),
@@ -426,8 +451,8 @@ def api_token_create(*, by: User, name: str) -> tuple[ApiToken, str]:
 
 
 def api_token_revoke(*, token: ApiToken, by: User) -> None:
-    if token.user_id != by.pk and not rules.has_perm("accounts.manage_users", by):
-        raise PermissionDenied(_("This token is not yours."))
+    """Revoke a key: its owner, or an administrator."""
+    require("catalog.revoke_token", by=by, obj=token, why=_("This token is not yours."))
     with transaction.atomic():
         ApiToken.objects.filter(pk=token.pk, revoked__isnull=True).update(revoked=timezone.now())
         audit_record(action="api_token.revoke", obj_type="user", obj_id=token.user_id, actor=by, summary=token.name,
@@ -444,3 +469,121 @@ def api_token_user(raw: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
     return token.user
+
+
+# --- datasets kept in step with another portal (harvest.py) ------------------------------------------------------
+
+class NameTaken(ValidationError):
+    """The name is held by a dataset that did not come from this source (a local one, or another portal's)."""
+
+
+def dataset_upsert(*, by: User | None, publisher: Institution, name: str, source: str, remote_id: str,
+                   remote_modified: str, resources: Iterable[dict[str, str]] = (), system: bool = False,
+                   actor_label: str = "", **values: Any) -> tuple[Dataset, str]:
+    """Keep dataset `name` as the portal `source` publishes it (its id there `remote_id`, last modified there
+    `remote_modified`): created, or updated — its fields (`values`, as formats.ckan.package_values gives them) and
+    its link resources, matched by address (new ones added, the others updated, those gone from the source removed:
+    their history keeps them). Nothing is written when `remote_modified` is what the last upsert saw. Returns the
+    dataset and "created", "updated" or "unchanged"; raises NameTaken when a dataset not from this source has the
+    name, ValidationError for a field that does not fit.
+
+    The harvester calls it as the system (`by=None, system=True`), named in the audit log by `actor_label`; a person
+    needs to publish for `publisher` and, for an update, to change the dataset."""
+    require("catalog.publish_for", by=by, obj=publisher, system=system,
+            why=_("Only editors of the publishing institution publish for it."))
+    existing = Dataset.objects.filter(name=name).first()
+    if existing is not None and (existing.harvest_source, existing.harvest_remote_id) != (source, remote_id):
+        raise NameTaken(_("The name «%(name)s» is taken by a dataset not harvested from %(source)s.")
+                        % {"name": name, "source": source}, code="name_taken")
+    if existing is not None:
+        dataset_change_check(by=by, dataset=existing, system=system)
+        if existing.harvest_remote_modified == remote_modified:
+            return existing, "unchanged"
+    with transaction.atomic():
+        dataset = (Dataset.objects.select_for_update().filter(pk=existing.pk).first() if existing is not None
+                   else None) or Dataset(name=name, harvest_source=source, harvest_remote_id=remote_id)
+        related = _apply(dataset, values)
+        dataset.publisher, dataset.modified = publisher, timezone.now()
+        dataset.harvest_remote_modified = remote_modified
+        dataset.full_clean()
+        dataset.save()
+        _set_related(dataset, related)
+        urls = []
+        for position, item in enumerate(resources):
+            url = str(item.get("url") or "")
+            urls.append(url)
+            resource = dataset.resources.filter(url=url).first() or Resource(dataset=dataset, url=url)
+            resource.title = (item.get("title") or url)[:300]
+            resource.description = item.get("description") or ""
+            resource.format = (item.get("format") or "").upper()[:20]
+            resource.position, resource.modified = position, timezone.now()
+            resource.full_clean()
+            resource.save()
+        for gone in dataset.resources.exclude(url__in=urls):
+            gone.delete()  # removed on the source; the history keeps it
+        dataset_reindex(dataset)
+        audit_record(action="dataset.harvest", obj_type="dataset", obj_id=dataset.pk, actor=by,
+                     actor_label=actor_label if by is None else "", summary=name,
+                     data={"source": source, "remote_id": remote_id, "created": existing is None})
+    return dataset, "updated" if existing is not None else "created"
+
+
+# --- harvest sources and their runs ---------------------------------------------------------------------------------
+
+def harvest_manage_check(*, by: User | None, source: HarvestSource | None = None, system: bool = False) -> None:
+    """Refuse, and log, managing harvest sources (or recording their runs) for anyone but administrators and the
+    system; the administration pages call it before they read a form sent by someone else."""
+    require("catalog.manage_harvest", by=by, obj=source, system=system,
+            why=_("Only administrators configure harvest sources."))
+
+
+def harvest_source_save(*, by: User, source: HarvestSource | None = None, **values: Any) -> HarvestSource:
+    """Create (without `source`) or change a harvest source: url, kind, institution, frequency, enabled."""
+    harvest_manage_check(by=by, source=source)
+    with transaction.atomic():
+        created = source is None
+        source = source or HarvestSource()
+        for name, value in values.items():
+            setattr(source, name, value.strip() if isinstance(value, str) else value)
+        source.full_clean()
+        source.save()
+        audit_record(action="harvest_source.create" if created else "harvest_source.update",
+                     obj_type="harvest_source", obj_id=source.pk, actor=by, summary=source.url,
+                     data={"kind": source.kind, "enabled": source.enabled, "frequency": source.frequency})
+        return source
+
+
+def harvest_source_queue(*, source: HarvestSource, by: User) -> None:
+    """An administrator's «harvest now»: the run is handed to the task queue (its report appears when it ends)."""
+    from .tasks import harvest_source
+
+    harvest_manage_check(by=by, source=source)
+    with transaction.atomic():
+        audit_record(action="harvest_source.queue", obj_type="harvest_source", obj_id=source.pk, actor=by,
+                     summary=source.url)
+    harvest_source.enqueue(source.pk)
+
+
+def harvest_run_start(*, source: HarvestSource, by: User | None = None, system: bool = False) -> HarvestRun:
+    """The record of a run that begins now (finished by harvest_run_finish, which audits it; a run whose process
+    died stays without an end, which its page shows)."""
+    harvest_manage_check(by=by, source=source, system=system)
+    return HarvestRun.objects.create(source=source)
+
+
+def harvest_run_finish(*, run: HarvestRun, created: int, updated: int, unchanged: int,
+                       skipped: Iterable[tuple[str, str]], error: str, summary: str, by: User | None = None,
+                       system: bool = False, actor_label: str = "") -> HarvestRun:
+    """What the run did, kept with the run; the source's last run moves to its start."""
+    harvest_manage_check(by=by, source=run.source, system=system)
+    run.created, run.updated, run.unchanged = created, updated, unchanged
+    run.skipped = [[name, why] for name, why in skipped]
+    run.error, run.finished = error, timezone.now()
+    with transaction.atomic():
+        run.save()
+        HarvestSource.objects.filter(pk=run.source_id).update(last_run=run.started)
+        audit_record(action="harvest_source.run", obj_type="harvest_source", obj_id=run.source_id, actor=by,
+                     actor_label=actor_label if by is None else "", summary=summary,
+                     data={"run": run.pk, "error": run.error})
+    run.source.last_run = run.started
+    return run

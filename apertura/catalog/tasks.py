@@ -16,9 +16,9 @@ def harvest_due() -> list[str]:
 def harvest_source(source_id: int) -> str:
     """Run one source now (the administrator's «run now»)."""
     from .harvest import harvest_source_run
-    from .models import HarvestSource
+    from .selectors import harvest_source_get
 
-    return (harvest_source_run(source=HarvestSource.objects.get(pk=source_id))).summary
+    return harvest_source_run(source=harvest_source_get(source_id)).summary
 
 
 @task()

@@ -7,10 +7,12 @@ writes is RFC 4180: comma, CRLF line ends, quotes only where needed.
 """
 
 import csv
+import datetime as dt
 import io
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, StreamingHttpResponse
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -34,12 +36,23 @@ def formula_safe_sql(column: str, alias: str) -> str:
     return f"CASE WHEN {formula_start_sql(column)} THEN chr(39) || {column} ELSE {column} END AS {alias}"
 
 
+_JSON = DjangoJSONEncoder()
+
+
+def _text(cell):
+    """A CSV cell: times as the JSON twins and the API write them (ISO 8601, milliseconds, UTC as Z)."""
+    if cell is None:
+        return ""
+    if isinstance(cell, dt.date | dt.time):
+        return _JSON.default(cell)
+    return neutralise(cell)
+
+
 def csv_chunks(header: Sequence[str], rows: Iterable[Sequence], *, size: int = 64 * 1024) -> Iterator[str]:
     """The CSV in pieces of about `size` characters, so a large export is streamed, not built in memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
-    for row in itertools.chain([header], (["" if cell is None else neutralise(cell) for cell in row]
-                                          for row in rows)):
+    for row in itertools.chain([header], ([_text(cell) for cell in row] for row in rows)):
         writer.writerow(row)
         if buffer.tell() >= size:
             yield buffer.getvalue()

@@ -23,6 +23,11 @@ def _ref(table: DatastoreTable, version: DatastoreVersion) -> TableRef:
                     row_count=version.row_count)
 
 
+def table_get(key: str) -> DatastoreTable | None:
+    """The table `key`, with its current version, or None before its first upload was queued."""
+    return DatastoreTable.objects.select_related("current").filter(resource_key=key).first()
+
+
 def published_table(key: str, *, version: int | None = None) -> TableRef:
     table = DatastoreTable.objects.select_related("current").filter(resource_key=key).first()
     if table is None or table.current is None:

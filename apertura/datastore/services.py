@@ -1,4 +1,12 @@
-"""Every write to the datastore, each in one transaction with its audit event."""
+"""Every write to the datastore, each in one transaction with its audit event.
+
+Who may change a table — queue a file for it, edit its schema, publish or discard an upload held for confirmation —
+is the permission `datastore.change_table`, asked with the table as its object before the transaction (a refusal is
+audited: apertura/accounts/permissions.py). The datastore knows tables only by key, so the app whose records the
+keys name registers that rule (the catalog: apertura/catalog/rules.py). A command run on the server is the system
+acting (`by=None, system=True`). `datastore_ingest` itself is the background worker's step (or the command line's):
+it checks nothing, because the person's permission was checked when the file was queued; its `by` only names them.
+"""
 
 import hashlib
 import re
@@ -14,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apertura.accounts.permissions import require
 from apertura.audit.services import audit_record
 from apertura.common.scratch import scratch_folder
 
@@ -49,7 +58,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def datastore_table_get_or_create(*, key: str, by: "User | None" = None) -> DatastoreTable:
+def _table_for(*, key: str, by: "User | None" = None) -> DatastoreTable:
+    """The table `key`, created (and audited) on its first upload."""
     with transaction.atomic():
         table, created = DatastoreTable.objects.get_or_create(resource_key=key)
         if created:
@@ -58,14 +68,25 @@ def datastore_table_get_or_create(*, key: str, by: "User | None" = None) -> Data
     return table
 
 
+def _table_or_unsaved(key: str) -> DatastoreTable:
+    """What a permission is asked about: the table, or the one its first upload would create."""
+    return DatastoreTable.objects.filter(resource_key=key).first() or DatastoreTable(resource_key=key)
+
+
+def _may_change(key: str, *, by: "User | None", system: bool) -> None:
+    require("datastore.change_table", by=by, obj=_table_or_unsaved(key), system=system,
+            why=_("Only the publisher of this table may change it."))
+
+
 def datastore_ingest_queue(*, key: str, source_path: Path | str = "", source_name: str = "", by: "User | None" = None,
-                           storage_name: str = "", notify_url: str = "") -> "TaskResult[dict]":
+                           storage_name: str = "", notify_url: str = "", system: bool = False) -> "TaskResult[dict]":
     """Queue the ingest as a background task (the table shows "queued" until a worker takes it). The file is a
     local `source_path`, or `storage_name` in the default file storage (S3…), which the worker copies first.
     With `notify_url`, `by` is notified of the outcome with a link to that page."""
     from .tasks import ingest, ingest_stored
 
-    table = datastore_table_get_or_create(key=key, by=by)
+    _may_change(key, by=by, system=system)
+    table = _table_for(key=key, by=by)
     DatastoreTable.objects.filter(pk=table.pk).update(status=DatastoreTable.Status.QUEUED, progress=0,
                                                       progress_stage="")
     if storage_name:
@@ -90,7 +111,7 @@ def datastore_ingest(*, key: str, source_path: Path | str, source_name: str = ""
     (published, held or refused) replaces the one held, whose file is then removed.
     """
     source_path = Path(source_path)
-    table = datastore_table_get_or_create(key=key, by=by)
+    table = _table_for(key=key, by=by)
     DatastoreTable.objects.filter(pk=table.pk).update(status=DatastoreTable.Status.RUNNING, progress=0,
                                                       progress_stage="reading")
     if schema is None and table.schema_edited:
@@ -240,9 +261,11 @@ def _held_table(key: str, held_id: str) -> DatastoreTable:
     return table
 
 
-def datastore_held_publish(*, key: str, held_id: str = "", by: "User | None" = None) -> DatastoreVersion:
+def datastore_held_publish(*, key: str, held_id: str = "", by: "User | None" = None,
+                           system: bool = False) -> DatastoreVersion:
     """Publish the upload held for confirmation as the table's next version. With `held_id` (the one the publisher
     was shown), only that upload: a newer one that replaced it meanwhile is not published unseen."""
+    _may_change(key, by=by, system=system)
     with transaction.atomic():
         table = _held_table(key, held_id)
         held = table.held
@@ -264,8 +287,10 @@ def datastore_held_publish(*, key: str, held_id: str = "", by: "User | None" = N
     return version
 
 
-def datastore_held_discard(*, key: str, held_id: str = "", by: "User | None" = None) -> DatastoreTable:
+def datastore_held_discard(*, key: str, held_id: str = "", by: "User | None" = None,
+                           system: bool = False) -> DatastoreTable:
     """Drop the upload held for confirmation (its Parquet is removed); the current version stays served."""
+    _may_change(key, by=by, system=system)
     with transaction.atomic():
         table = _held_table(key, held_id)
         held = table.held
@@ -296,9 +321,11 @@ def _keep_descriptions(new: dict, old: dict) -> dict:
 EDITABLE = {"title", "description", "unit", "type", "format", "trueValues", "falseValues", DIMENSION}
 
 
-def datastore_schema_update(*, key: str, schema: dict, by: "User | None" = None) -> DatastoreTable:
+def datastore_schema_update(*, key: str, schema: dict, by: "User | None" = None,
+                            system: bool = False) -> DatastoreTable:
     """The publisher's edit of the Table Schema: titles, descriptions and units show at once; types and formats
     are checked against the next upload (which is refused, with the rows that do not fit, if they do not)."""
+    _may_change(key, by=by, system=system)
     with transaction.atomic():
         table = DatastoreTable.objects.select_for_update().get(resource_key=key)
         current = {f["name"]: f for f in table.schema.get("fields", [])}

@@ -16,6 +16,8 @@ from apertura.datastore.selectors import NotPublished, published_table
 from apertura.geo import regions
 from apertura.geo.matching import match
 
+from .models import SavedChart
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
@@ -35,6 +37,14 @@ def explorable(resource_id: str | uuid.UUID, user: User | AnonymousUser | None) 
         return resource, published_table(str(resource.pk))
     except NotPublished:
         raise Http404(_("This resource has no table to explore yet.")) from None
+
+
+def saved_chart_get(pk: int) -> SavedChart:
+    """A saved chart by its number; 404 when there is none (its table is then checked with `explorable`)."""
+    chart = SavedChart.objects.filter(pk=pk).first()
+    if chart is None:
+        raise Http404(_("There is no such chart."))
+    return chart
 
 
 def numeric_fields(table: TableRef) -> list[dict]:

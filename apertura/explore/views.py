@@ -1,20 +1,21 @@
-"""Map, chart and breakdown pages of a resource's table, each with its JSON and CSV twins, and saved charts."""
+"""Map, chart and breakdown pages of a resource's table, each with its JSON and CSV twins (the records of schemas.py),
+and saved charts. The services check who may save or remove a chart (and audit refusals); the views ask the rules
+only to decide what to show."""
 
 from __future__ import annotations
 
 import rules
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apertura.common.records import as_json, csv_row
 from apertura.common.twins import csv_twin, json_twin, requested_format
 from apertura.datastore.engine.query import QueryError
-from apertura.geo import boundaries
 from apertura.geo.choropleth import choropleth
 from apertura.geo.matching import DEPARTMENT, MUNICIPALITY
 
@@ -22,9 +23,11 @@ from .breakdowns import all_breakdowns
 from .charts import MAX_POINTS, ChartParams, chart_data, svg_chart, value_title, vega_lite_spec
 from .dimensions import DIMENSIONS, dimensions
 from .forms import ChartForm, MapForm, SaveChartForm
-from .models import SavedChart
-from .selectors import explorable, numeric_fields, region_totals, title
-from .services import saved_chart_create, saved_chart_delete
+from .schemas import (
+    BREAKDOWN_COLUMNS, CHART_COLUMNS, CHART_SERIES_COLUMNS, MAP_COLUMNS, BreakdownsOut, ChartOut, MapOut,
+)
+from .selectors import explorable, numeric_fields, region_totals, saved_chart_get, title
+from .services import saved_chart_create, saved_chart_create_check, saved_chart_delete
 
 
 def _context(resource, table, tab: str) -> dict:
@@ -57,11 +60,12 @@ def map_page(request, rid):
             context.update(totals=totals, map=choropleth(data["level"], totals.values),
                            value_label=_map_value_label(table, totals))
             fmt = requested_format(request)
-            if fmt == "json":
-                return json_twin(_map_json(resource, totals, context["value_label"]))
-            if fmt == "csv":
-                return csv_twin(_filename(resource, "map", "csv"), ["code", "name", "value", "rows"],
-                                [[p.code, p.name, p.value, p.rows] for p in totals.places])
+            if fmt in {"json", "csv"}:
+                data = as_json(MapOut, totals, request=request, resource=resource, value=context["value_label"])
+                if fmt == "json":
+                    return json_twin(data)
+                return csv_twin(_filename(resource, "map", "csv"), MAP_COLUMNS,
+                                [csv_row(region, MAP_COLUMNS) for region in data["regions"]])
     elif asked:
         status = 400 if request.GET else 200
     return render(request, "explore/map.html", context, status=status)
@@ -73,15 +77,6 @@ def _map_value_label(table, totals) -> str:
     if totals.aggregate == "avg":
         return _("Average of %(c)s") % {"c": title(table, totals.measure)}
     return _("Number of rows")
-
-
-def _map_json(resource, totals, label) -> dict:
-    return {"resource_id": str(resource.pk), "level": totals.level, "column": totals.column,
-            "aggregate": totals.aggregate, "measure": totals.measure or None, "value": label,
-            "regions": [{"code": p.code, "iso3166_2": f"GT-{p.code}" if len(p.code) == 2 else None, "name": p.name,
-                         "value": p.value, "rows": p.rows} for p in totals.places],
-            "unplaced": [{"value": v, "rows": n} for v, n in totals.unplaced],
-            "boundaries": str(boundaries.ATTRIBUTION)}
 
 
 # --- Chart ---------------------------------------------------------------------------------------------------
@@ -104,7 +99,7 @@ def chart_page(request, rid):
 
 def _render_chart(request, resource, table, form, *, saved):
     context = {**_context(resource, table, "chart"), "form": form, "svg": None, "data": [], "error": "",
-               "saved": saved, "may_save": rules.has_perm("explore.save_chart", request.user),
+               "saved": saved, "may_save": rules.has_perm("explore.save_chart", request.user, resource),
                "save_form": SaveChartForm(),
                "may_delete": saved is not None and rules.has_perm("explore.delete_chart", request.user, saved)}
     status = 200
@@ -116,13 +111,16 @@ def _render_chart(request, resource, table, form, *, saved):
         context["error"], status = str(exc), 400
         return render(request, "explore/chart.html", context, status=status)
     fmt = requested_format(request)
-    if fmt == "json":
-        return json_twin({"resource_id": str(resource.pk), "params": params.as_dict(),
-                          "value": value_title(table, params), "data": data})
-    if fmt == "csv":
+    if fmt in {"json", "csv"}:
+        twin = as_json(ChartOut, {"params": params, "data": data}, request=request, resource=resource,
+                       value=value_title(table, params))
+        if fmt == "json":
+            return json_twin(twin)
+        # The header names the table's columns; the cells are the points' x, series and value.
+        columns = CHART_SERIES_COLUMNS if params.color else CHART_COLUMNS
         header = [params.x] + ([params.color] if params.color else []) + ["value"]
         return csv_twin(_filename(resource, "chart", "csv"), header,
-                        [[r["x"]] + ([r["series"]] if params.color else []) + [r["value"]] for r in data])
+                        [csv_row(point, columns) for point in twin["data"]])
     query = urlencode(params.as_dict())
     context.update(params=params, data=data, svg=svg_chart(params, data), x_title=title(table, params.x),
                    truncated=len(data) >= MAX_POINTS,
@@ -149,23 +147,22 @@ def chart_spec(request, rid):
 
 @require_POST
 def chart_save(request, rid):
-    if not rules.has_perm("explore.save_chart", request.user):
-        raise PermissionDenied
     resource, table = explorable(rid, request.user)
+    saved_chart_create_check(by=request.user, resource=resource)  # refused (and audited) before the form is read
     form = ChartForm(table, request.POST)
     save_form = SaveChartForm(request.POST)
     if not (form.is_valid() and save_form.is_valid()):
         messages.error(request, _("The chart could not be saved: give it a name."))
         return redirect(reverse("explore:chart", args=[resource.pk]) + "?" + urlencode(
             {k: v for k, v in request.POST.items() if k in form.base_fields}))
-    chart = saved_chart_create(by=request.user, name=save_form.cleaned_data["name"], resource_key=str(resource.pk),
+    chart = saved_chart_create(by=request.user, name=save_form.cleaned_data["name"], resource=resource,
                                params=form.params().as_dict())
     messages.success(request, _("Chart saved. Its address is permanent: share it."))
     return redirect(chart)
 
 
 def saved_chart(request, pk):
-    chart = get_object_or_404(SavedChart, pk=pk)
+    chart = saved_chart_get(pk)
     resource, table = explorable(chart.resource_key, request.user)
     form = ChartForm(table, chart.params)
     return _render_chart(request, resource, table, form, saved=chart)
@@ -173,9 +170,7 @@ def saved_chart(request, pk):
 
 @require_POST
 def saved_chart_remove(request, pk):
-    chart = get_object_or_404(SavedChart, pk=pk)
-    if not rules.has_perm("explore.delete_chart", request.user, chart):
-        raise PermissionDenied
+    chart = saved_chart_get(pk)
     saved_chart_delete(chart=chart, by=request.user)
     messages.success(request, _("The saved chart was removed."))
     return redirect("explore:chart", chart.resource_key)
@@ -192,21 +187,13 @@ def breakdowns_page(request, rid):
     dims = dimensions(table)
     found, two_way = all_breakdowns(table, dims, measure=measure)
     fmt = requested_format(request)
-    if fmt == "json":
-        return json_twin({"resource_id": str(resource.pk), "measure": measure or None,
-                          "value": "sum" if measure else "count",
-                          "breakdowns": [{"column": b.dimension.name, "dimension": b.dimension.kind,
-                                          "declared": b.dimension.declared,
-                                          "rows": [{"category": r["category"], "value": r["value"]} for r in b.rows]}
-                                         for b in found],
-                          "cross": None if two_way is None else {
-                              "rows": two_way.rows_by.name, "columns": two_way.columns_by.name,
-                              "cells": [{"row": r["category"], "column": c, "value": v} for r in two_way.rows
-                                        for c, v in zip(two_way.columns, r["cells"], strict=True)]}})
-    if fmt == "csv":
-        return csv_twin(_filename(resource, "breakdowns", "csv"), ["column", "dimension", "category", "value"],
-                        [[b.dimension.name, b.dimension.kind, r["category"], r["value"]] for b in found
-                         for r in b.rows])
+    if fmt in {"json", "csv"}:
+        data = as_json(BreakdownsOut, {"measure": measure, "breakdowns": found, "cross": two_way}, request=request,
+                       resource=resource)
+        if fmt == "json":
+            return json_twin(data)
+        return csv_twin(_filename(resource, "breakdowns", "csv"), BREAKDOWN_COLUMNS,
+                        [csv_row({**b, **row}, BREAKDOWN_COLUMNS) for b in data["breakdowns"] for row in b["rows"]])
     context = {**_context(resource, table, "breakdowns"), "breakdowns": found, "cross": two_way,
                "numbers": numbers, "measure": measure, "measure_title": title(table, measure) if measure else "",
                "dimension_names": DIMENSIONS}

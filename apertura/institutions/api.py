@@ -1,24 +1,12 @@
-from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router
+from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from . import selectors
 from .models import Institution
+from .schemas import InstitutionOut
 
 router = Router(tags=["institutions"])
-
-
-class InstitutionOut(Schema):
-    acronym: str
-    slug: str
-    name_es: str
-    name_en: str
-    kind: str
-    url: str
-
-    @staticmethod
-    def resolve_url(obj) -> str:
-        return obj.get_absolute_url()
 
 
 @router.get("/", response=list[InstitutionOut], summary="List institutions")
@@ -29,4 +17,7 @@ def list_institutions(request, kind: Institution.Kind | None = None):
 
 @router.get("/{slug}", response=InstitutionOut, summary="Get one institution")
 def get_institution(request, slug: str):
-    return get_object_or_404(Institution, slug=slug)
+    try:
+        return selectors.institution_get(slug=slug)
+    except Institution.DoesNotExist:
+        raise HttpError(404, f"there is no institution {slug}") from None

@@ -8,18 +8,21 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from apertura.accounts.permissions import require
 from apertura.audit.services import audit_record
 
 from .models import Follow, Notification
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
-    from django.db.models import Model, QuerySet
+    from django.db.models import Model
 
 
 def follow_set(*, user: "User", target: "Model", following: bool) -> bool:
     """Start or stop following; returns whether the user now follows the target."""
+    require("notifications.follow", by=user, obj=target, why=_("Sign in to follow what changes here."))
     content_type = ContentType.objects.get_for_model(target)
     created: int  # whether a follow was created, or how many were removed
     with transaction.atomic():
@@ -32,11 +35,6 @@ def follow_set(*, user: "User", target: "Model", following: bool) -> bool:
             audit_record(action="follow.start" if following else "follow.stop", obj_type=content_type.model,
                          obj_id=target.pk, actor=user)
     return following
-
-
-def followers(target: "Model") -> "QuerySet[Follow]":
-    content_type = ContentType.objects.get_for_model(target)
-    return Follow.objects.filter(content_type=content_type, object_id=target.pk).select_related("user")
 
 
 def notify(*, users: "Iterable[User]", kind: str, title: str, body: str = "", url: str = "") -> list[Notification]:
@@ -52,6 +50,8 @@ def notify(*, users: "Iterable[User]", kind: str, title: str, body: str = "", ur
 
 
 def notification_mark_read(*, user: "User", ids: Iterable[int] | None = None) -> int:
+    """Mark the person's own notifications read (all of them, or those with these ids)."""
+    require("notifications.read", by=user, why=_("Sign in to read your notifications."))
     unread = Notification.objects.filter(user=user, read_at=None)
     if ids is not None:
         unread = unread.filter(pk__in=ids)

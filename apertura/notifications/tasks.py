@@ -3,7 +3,8 @@
 from django.contrib.contenttypes.models import ContentType
 from django_tasks import task
 
-from .services import followers, notify
+from .selectors import followers
+from .services import notify
 
 
 @task()

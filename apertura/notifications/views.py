@@ -1,20 +1,20 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apertura.common.records import as_json_list
 from apertura.common.twins import json_twin, requested_format
 
+from .schemas import NotificationOut
+from .selectors import inbox_page
 from .services import notification_mark_read
 
 
 @login_required
 def inbox(request):
-    page = Paginator(request.user.notifications.all(), 30).get_page(request.GET.get("page"))
+    page = inbox_page(user=request.user, number=request.GET.get("page"))
     if requested_format(request) == "json":
-        return json_twin({"notifications": [
-            {"kind": n.kind, "title": n.title, "body": n.body, "url": n.url, "sent": n.created_at,
-             "read": n.read_at} for n in page]})
+        return json_twin({"notifications": as_json_list(NotificationOut, page)})
     return render(request, "notifications/inbox.html", {"page": page})
 
 

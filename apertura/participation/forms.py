@@ -57,6 +57,15 @@ class ProposalForm(HoneypotForm):
         self.fields["institution"].queryset = Institution.objects.order_by("acronym")
 
 
+class SupportForm(HoneypotForm):
+    """Support a proposal (`support` "1", or missing) or withdraw the support (anything else: "0")."""
+
+    support = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_support(self) -> bool:
+        return self.cleaned_data["support"] in ("", "1")
+
+
 class ResponseForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=ProposalStatus.choices)
     response = forms.CharField(label=_("Public, reasoned response"), max_length=RESPONSE_MAX, required=False,
@@ -249,20 +258,12 @@ class ProfileForm(forms.Form):
     affiliation = forms.CharField(label=_("Affiliation (private)"), max_length=200, required=False)
 
 
-class RegistrationForm(InvitationAcceptForm):
-    """A participant's own account: the invitation's fields plus an address and an optional affiliation.
-
-    `website` is a honeypot: hidden from people, filled in by bots, refused when filled."""
+class RegistrationForm(HoneypotForm, InvitationAcceptForm):
+    """A participant's own account: the invitation's fields plus an address and an optional affiliation, and the
+    honeypot of every public form."""
 
     email = forms.EmailField(label=_("E-mail address"), max_length=254,
                              help_text=_("We send a link to confirm it. It is never shown publicly."))
     affiliation = forms.CharField(label=_("Affiliation (optional)"), max_length=200, required=False,
                                   help_text=_("An organization or community you belong to. Not shown publicly."))
-    website = forms.CharField(label=_("Leave this field empty"), required=False,
-                              widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
     field_order = ["display_name", "email", "affiliation", "username", "password", "password_again"]
-
-    def clean_website(self):
-        if self.cleaned_data.get("website"):
-            raise forms.ValidationError(_("This field must stay empty."))
-        return ""

@@ -50,3 +50,15 @@ def fingerprint(*parts: str) -> str:
 
 
 HONEYPOT_FIELD = "website"
+
+
+def first_time(*parts: str) -> bool:
+    """Whether this is the first time, within APERTURA_PARTICIPATION_DUPLICATE_HOURS, that these parts are seen
+    together (and remember them): the duplicate check of submissions that keep no author to compare with."""
+    key = "participation:seen:" + fingerprint(*parts)[:40]
+    return cache.add(key, 1, timeout=limit("APERTURA_PARTICIPATION_DUPLICATE_HOURS") * 3600)
+
+
+def forget(*parts: str) -> None:
+    """Undo `first_time` (the submission it let through was not written after all)."""
+    cache.delete("participation:seen:" + fingerprint(*parts)[:40])

@@ -1,22 +1,22 @@
 """The plan dashboard: a plan's progress as of a date, grouped by commitment, institution and theme.
 
 Every percentage and flag comes from tracking (track_milestone, roll_up); this module only reads the plan
-in one prefetched pass, groups the milestone tracks, counts verdicts and lays out the bar charts.
+in one prefetched pass (selectors.dashboard_commitments), groups the milestone tracks, counts verdicts and lays out
+the bar charts. schemas.DashboardOut writes it out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
-
-from .models import Commitment, Milestone, Plan, ProgressReport, Validation
+from .models import Plan, Validation
+from .schemas import DASHBOARD_COLUMNS
+from .selectors import dashboard_commitments
 from .tracking import Flag, MilestoneTrack, Rollup, roll_up, track_milestone
 
 FLAGS = [Flag.COMPLETED, Flag.ON_TRACK, Flag.AT_RISK, Flag.OVERDUE, Flag.UPCOMING, Flag.CANCELLED]
-MILESTONE_COLUMNS = ["plan", "commitment", "milestone", "responsible", "start", "end", "reported", "confirmed",
-                     "expected", "flag", "latest_report", "validation"]
+MILESTONE_COLUMNS = DASHBOARD_COLUMNS  # the CSV's columns, as the catalog's data dictionary describes them
 
 
 class ValidationStatus:
@@ -37,21 +37,6 @@ def validation_status(validations) -> str:
     return ValidationStatus.MIXED if verdicts else ValidationStatus.NONE
 
 
-def dashboard_commitments(*, plan: Plan, on: dt.date) -> QuerySet[Commitment]:
-    """The plan with everything the dashboard shows, in a fixed number of queries whatever its size.
-
-    Reports dated after `on` are left out, so the page shows what had been reported by then. Verdicts are
-    all kept: each judges a report's claim as of the report's own date, whenever it was given.
-    The texts are never shown here and can be long, so they stay in the database; the institutions are
-    prefetched rather than joined because a handful of them is shared by thousands of rows."""
-    validations = Validation.objects.defer("reason").prefetch_related("organization")
-    reports = (ProgressReport.objects.filter(as_of__lte=on).defer("narrative")
-               .prefetch_related("institution", Prefetch("validations", queryset=validations)))
-    milestones = Milestone.objects.prefetch_related("responsible", Prefetch("reports", queryset=reports))
-    return (plan.commitments.prefetch_related("themes", Prefetch("milestones", queryset=milestones.order_by("seq")))
-            .order_by("number"))
-
-
 @dataclass
 class Group:
     """One line of a chart and its table: a commitment, an institution or a theme."""
@@ -62,9 +47,6 @@ class Group:
     rollup: Rollup
     short: str = ""  # the chart's label; the table beside it has the full one
     plan_text: bool = True  # the label is plan content, in the plan's language
-
-    def as_data(self) -> dict:
-        return {"key": self.key, "label": self.label, "url": self.url, **asdict(self.rollup)}
 
 
 @dataclass
@@ -118,38 +100,6 @@ def build_dashboard(*, plan: Plan, on: dt.date) -> Dashboard:
                   for t, ts in sorted(themes.items(), key=lambda item: (item[0].order, item[0].pk))],
         report_counts=report_counts,
     )
-
-
-def milestone_rows(board: Dashboard):
-    for t in board.tracks:
-        m = t.milestone
-        yield [board.plan.slug, m.commitment.number, m.number, "; ".join(i.acronym for i in m.responsible.all()),
-               m.start_date.isoformat() if m.start_date else "", m.end_date.isoformat() if m.end_date else "",
-               t.reported, t.confirmed, t.expected, t.flag, t.latest.as_of.isoformat() if t.latest else "",
-               validation_status(t.validations)]
-
-
-def dashboard_data(board: Dashboard) -> dict:
-    """The JSON twin: every figure of the page, and the milestone rows of the CSV twin."""
-    return {
-        "plan": board.plan.slug, "on": board.on.isoformat(), "overall": asdict(board.overall),
-        "by_commitment": [g.as_data() for g in board.by_commitment],
-        "by_institution": [g.as_data() for g in board.by_institution],
-        "by_theme": [g.as_data() for g in board.by_theme],
-        "overdue": [{"milestone": t.milestone.number, "url": t.milestone.get_absolute_url(),
-                     "responsible": [i.acronym for i in t.milestone.responsible.all()],
-                     "end": t.milestone.end_date.isoformat() if t.milestone.end_date else None,
-                     "reported": t.reported} for t in board.overdue],
-        "validation": {
-            "reports": board.report_counts,
-            "disputed": [{"milestone": t.milestone.number, "url": t.milestone.get_absolute_url(),
-                          "report": {"percent": t.latest.percent, "as_of": t.latest.as_of.isoformat(),
-                                     "institution": t.latest.institution.acronym},
-                          "disputed_by": [v.organization.acronym for v in t.validations
-                                          if v.verdict == Validation.Verdict.DISPUTE]} for t in board.disputed],
-        },
-        "milestones": [dict(zip(MILESTONE_COLUMNS, row, strict=True)) for row in milestone_rows(board)],
-    }
 
 
 # Chart layout, in SVG user units (px at 1:1): a label line above each bar, 3 units per percentage point.

@@ -1,14 +1,15 @@
 """Atom feeds of progress and civil-society verdicts, per plan, commitment and institution."""
 
 from django.contrib.syndication.views import Feed
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from apertura.institutions.models import Institution
+from apertura.institutions.selectors import institution_get
 
 from .models import Commitment, Plan
-from .selectors import activity
+from .selectors import activity, commitment_lookup, plan_lookup
 
 
 class _ActivityFeed(Feed):
@@ -34,7 +35,10 @@ class _ActivityFeed(Feed):
 
 class PlanFeed(_ActivityFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Plan, slug=slug)
+        try:
+            return plan_lookup(slug=slug)
+        except Plan.DoesNotExist:
+            raise Http404 from None
 
     def title(self, plan):
         return _("Progress on %(plan)s") % {"plan": plan.title}
@@ -48,7 +52,10 @@ class PlanFeed(_ActivityFeed):
 
 class CommitmentFeed(_ActivityFeed):
     def get_object(self, request, slug, number):
-        return get_object_or_404(Commitment.objects.select_related("plan"), plan__slug=slug, number=number)
+        try:
+            return commitment_lookup(plan_slug=slug, number=number)
+        except Commitment.DoesNotExist:
+            raise Http404 from None
 
     def title(self, commitment):
         return _("Progress on commitment %(n)s: %(title)s") % {"n": commitment.number, "title": commitment.title}
@@ -62,7 +69,10 @@ class CommitmentFeed(_ActivityFeed):
 
 class InstitutionFeed(_ActivityFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Institution, slug=slug)
+        try:
+            return institution_get(slug=slug)
+        except Institution.DoesNotExist:
+            raise Http404 from None
 
     def title(self, institution):
         return _("Progress reported by or about %(name)s") % {"name": institution.name}

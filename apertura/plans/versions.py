@@ -1,4 +1,5 @@
-"""Field-by-field comparison of two versions of a plan, each an `apertura-plan/1` document."""
+"""Field-by-field comparison of two versions of a plan, each an `apertura-plan/1` document (schemas.PlanDiffOut
+writes it out)."""
 
 from __future__ import annotations
 
@@ -37,9 +38,6 @@ class Change:
                     runs.append(("ins", " ".join(new[b1:b2])))
         return runs
 
-    def as_dict(self) -> dict:
-        return {"field": self.field, "old": self.old, "new": self.new}
-
 
 @dataclass
 class MilestoneDiff:
@@ -73,14 +71,6 @@ class PlanDiff:
             for m in c.milestones:
                 counts[f"milestones_{m.status}"] += 1
         return counts
-
-    def as_dict(self) -> dict:
-        return {"counts": self.counts, "commitments": [
-            {"number": c.number, "title": c.title, "status": c.status,
-             "changes": [ch.as_dict() for ch in c.changes],
-             "milestones": [{"number": m.number, "status": m.status, "changes": [ch.as_dict() for ch in m.changes]}
-                            for m in c.milestones]}
-            for c in self.commitments]}
 
 
 def _normalise(value):

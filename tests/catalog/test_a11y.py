@@ -52,7 +52,8 @@ def test_catalog_pages_pass_axe_and_work_without_javascript(chromium, live_serve
 def test_harvest_administration_passes_axe(chromium, live_server, admin, signed_in):
     from django.conf import settings
 
-    from apertura.catalog.harvest import harvest_source_run, harvest_source_save
+    from apertura.catalog.harvest import harvest_source_run
+    from apertura.catalog.services import harvest_source_save
 
     source = harvest_source_save(by=admin, url="http://127.0.0.1:9/", kind="dcat", frequency="weekly")
     harvest_source_run(source=source)  # a failed run: its report shows on both pages

@@ -131,7 +131,8 @@ def test_package_create_with_an_api_token(small_catalog, ine_editor, signed_in):
     assert again.status_code == 409 and "name" in again.json()["error"]  # the name is taken
     other = client.post(url, json.dumps({**body, "name": "otro", "owner_org": "mineduc"}),
                         content_type="application/json", headers={"authorization": key})
-    assert other.status_code == 403 and AuditEvent.objects.filter(action="dataset.create.refused").exists()
+    assert other.status_code == 403 and AuditEvent.objects.filter(
+        action="permission.refused", data__permission="catalog.publish_for").exists()
     bad = client.post(url, json.dumps({**body, "name": "malo", "license_id": "nope"}),
                       content_type="application/json", headers={"authorization": key})
     assert bad.status_code == 409 and "license_id" in bad.json()["error"]

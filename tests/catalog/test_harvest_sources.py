@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from apertura.catalog.harvest import HarvestError, harvest_run_due, harvest_source_save
+from apertura.catalog.harvest import HarvestError, harvest_run_due
+from apertura.catalog.services import harvest_source_save
 from apertura.catalog.models import Dataset, HarvestRun, HarvestSource
 
 pytestmark = pytest.mark.django_db

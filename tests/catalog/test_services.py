@@ -4,7 +4,6 @@ import datetime as dt
 import hashlib
 
 import pytest
-import rules
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -128,24 +127,6 @@ def test_data_request_is_supported_and_answered(make_user, institutions, ine_edi
     with pytest.raises(PermissionDenied):
         services.data_request_create(by=AnonymousUser(), institution=institutions["INE"], title="x", description="y")
     assert DataRequest.objects.get().history.count() == 2
-
-
-def test_permission_matrix(make_user, institutions, make_dataset):
-    ine_data, mineduc_data = make_dataset("ine-data"), make_dataset("mineduc-data", "MINEDUC", state="draft")
-    users = {"anonymous": AnonymousUser(), "participant": make_user(), "ine_editor": make_user("editor", "INE"),
-             "admin": make_user("administrator")}
-    expected = {  # publish_for INE, change INE dataset, view MINEDUC draft, publish_self
-        "anonymous": (False, False, False, False),
-        "participant": (False, False, False, False),
-        "ine_editor": (True, True, False, False),
-        "admin": (True, True, True, True),
-    }
-    for role, user in users.items():
-        got = (rules.has_perm("catalog.publish_for", user, institutions["INE"]),
-               rules.has_perm("catalog.change_dataset", user, ine_data),
-               rules.has_perm("catalog.view_dataset", user, mineduc_data),
-               rules.has_perm("catalog.publish_self", user))
-        assert got == expected[role], role
 
 
 def test_publish_self_needs_the_commission():

@@ -46,7 +46,7 @@ def test_a_header_only_file_is_held_and_the_published_table_stays_served(write):
 def test_publishing_the_held_file_anyway_makes_it_the_next_version(write):
     datastore_ingest(key="p", source_path=write("v1.csv", GOOD))
     datastore_ingest(key="p", source_path=write("v2.csv", "municipio,nombre,poblacion\n"))
-    version = datastore_held_publish(key="p", held_id=_table("p").held["id"])
+    version = datastore_held_publish(key="p", held_id=_table("p").held["id"], system=True)
     table = _table("p")
     assert (version.number, version.row_count, version.source_name) == (2, 0, "v2.csv")
     assert table.current == version and table.status == "ready" and table.held == {} and table.row_count == 0
@@ -61,13 +61,13 @@ def test_discarding_the_held_file_removes_it_and_keeps_the_current(write, django
     datastore_ingest(key="d", source_path=write("v2.csv", "municipio\n"))
     held_file = Path(_table("d").held["parquet_path"])
     with django_capture_on_commit_callbacks(execute=True):
-        datastore_held_discard(key="d", held_id=_table("d").held["id"])
+        datastore_held_discard(key="d", held_id=_table("d").held["id"], system=True)
     table = _table("d")
     assert not held_file.exists() and table.held == {} and table.status == "ready"
     assert table.current.number == 1 and _served("d") == ["0101", "0108", "1701"]
     assert AuditEvent.objects.filter(action="datastore.held_discard", object_id="d").exists()
     with pytest.raises(NothingHeld):
-        datastore_held_publish(key="d")
+        datastore_held_publish(key="d", system=True)
     # The next upload is numbered after the published versions only.
     datastore_ingest(key="d", source_path=write("v3.csv", GOOD + "0201,Cobán,212000\n"))
     assert _table("d").current.number == 2
@@ -108,7 +108,7 @@ def test_a_newer_upload_replaces_the_held_one(write, django_capture_on_commit_ca
     assert not Path(first["parquet_path"]).exists()
     # The page the publisher saw named the first: confirming it does not publish the second unseen.
     with pytest.raises(NothingHeld):
-        datastore_held_publish(key="n", held_id=first["id"])
+        datastore_held_publish(key="n", held_id=first["id"], system=True)
     # A refused upload also ends it: the notice is always about the last upload.
     with django_capture_on_commit_callbacks(execute=True):
         datastore_ingest(key="n", source_path=write("v4.csv", "a,b\n1,2,3\n"))

@@ -87,7 +87,7 @@ def test_a_file_in_remote_storage_is_copied_by_the_worker(catalog, settings):
     from apertura.datastore.services import datastore_ingest_queue
 
     name = default_storage.save("resources/remote.csv", ContentFile(CSV))
-    datastore_ingest_queue(key="remote-table", storage_name=name, source_name="remote.csv")
+    datastore_ingest_queue(key="remote-table", storage_name=name, source_name="remote.csv", system=True)
     table = DatastoreTable.objects.get(resource_key="remote-table")
     assert table.status == "ready" and table.row_count == 2
     assert not list((Path(settings.APERTURA_DATASTORE_ROOT) / ".tmp").rglob("*.csv"))  # the copy is removed

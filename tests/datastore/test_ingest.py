@@ -123,7 +123,7 @@ def test_progress_is_reported(write):
 
 
 def test_queued_ingest_runs_as_a_task(write):
-    datastore_ingest_queue(key="task", source_path=write("t.csv", GOOD), source_name="t.csv")
+    datastore_ingest_queue(key="task", source_path=write("t.csv", GOOD), source_name="t.csv", system=True)
     table = DatastoreTable.objects.get(resource_key="task")
     assert table.status == "ready" and table.current.source_name == "t.csv"
 
@@ -215,7 +215,7 @@ def test_zip_bomb_is_refused_before_opening(tmp_path, write):
 def test_declared_types_are_checked_on_the_next_upload(write):
     datastore_ingest(key="decl", source_path=write("d1.csv", "code,n\n0101,1\n0102,2\n"))
     datastore_schema_update(key="decl", schema={"fields": [
-        {"name": "n", "type": "integer", "title": "Número", "unit": "personas"}]})
+        {"name": "n", "type": "integer", "title": "Número", "unit": "personas"}]}, system=True)
     result = datastore_ingest(key="decl", source_path=write("d2.csv", "code,n\n0101,1\n0102,n/a\n0103,3\n"))
     assert not result.ok
     error = result.report["errors"][0]
@@ -239,9 +239,9 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(write, tmp_path):
 def test_schema_edits_are_checked(write):
     datastore_ingest(key="edit", source_path=write("e.csv", "a\n1\n"))
     with pytest.raises(SchemaError):
-        datastore_schema_update(key="edit", schema={"fields": [{"name": "nope", "title": "x"}]})
+        datastore_schema_update(key="edit", schema={"fields": [{"name": "nope", "title": "x"}]}, system=True)
     with pytest.raises(SchemaError):
-        datastore_schema_update(key="edit", schema={"fields": [{"name": "a", "type": "money"}]})
+        datastore_schema_update(key="edit", schema={"fields": [{"name": "a", "type": "money"}]}, system=True)
 
 
 def test_values_after_the_sampled_rows_correct_the_guessed_types(write):

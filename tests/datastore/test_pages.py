@@ -170,7 +170,8 @@ def test_the_page_has_json_and_csv_twins(client, table_page):
     url, resource = table_page
     twin = client.get(url, {"format": "json", "f3": "rural"}).json()
     assert twin["total"] == 30 and twin["records"][0]["codigo"] == "0002"
-    assert twin["resource"]["datastore_active"] is True and twin["next"].endswith("&format=json")
+    assert twin["resource"]["id"] == str(resource.pk) and twin["table"]["version"] == 1
+    assert twin["next"].endswith("&format=json")
     assert twin["api"].endswith(f"/api/v1/datastore/{resource.pk}/rows")
     assert client.get(twin["next"].split("testserver")[-1]).json()["records"][0]["codigo"] == "0052"
     csv_twin = client.get(url, {"format": "csv", "f3": "rural"})
@@ -195,7 +196,7 @@ def test_a_link_resource_page_and_its_twin(catalog, client):
     url = f"/datasets/{dataset.name}/resources/{link.pk}/"
     assert "https://ine.gob.gt/censo.csv" in client.get(url).content.decode()
     twin = client.get(url, {"format": "json"}).json()
-    assert twin["table"] is None and twin["resource"]["datastore_active"] is False
+    assert twin["table"] is None and twin["resource"]["url"] == "https://ine.gob.gt/censo.csv"
 
 
 def test_the_publisher_marks_a_breakdown_and_it_survives_a_new_upload(catalog, signed_in, table_page,

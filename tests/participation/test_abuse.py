@@ -91,3 +91,51 @@ def test_a_department_outside_the_22_is_refused(plan, participant, as_user, prop
     response = as_user(participant()).post(reverse("participation:proposal_new", args=[plan.slug]),
                                            {**proposal_data, "department": "23"})
     assert response.status_code == 400 and not Proposal.objects.exists()
+
+
+def test_supports_are_rate_limited_and_have_a_honeypot(participant, make_proposal, as_user, settings):
+    author = participant("Author")
+    proposals = [make_proposal(author, title=f"Proposal number {n}") for n in range(3)]
+    settings.APERTURA_PARTICIPATION_LIMIT_PER_ACCOUNT = 2
+    client = as_user(participant("Fan"))
+
+    def support(proposal, **data):
+        url = reverse("participation:proposal_support", args=[proposal.pk])
+        return client.post(url, {"support": "1", "website": "", **data}, follow=True).content.decode()
+
+    support(proposals[0])
+    support(proposals[1])
+    support(proposals[0])  # already supported: nothing changes, nothing is counted
+    assert "too many contributions" in support(proposals[2]) and not proposals[2].supports.exists()
+    bot = as_user(participant("Bot"))
+    page = bot.post(reverse("participation:proposal_support", args=[proposals[0].pk]),
+                    {"support": "1", "website": "buy now"}, follow=True).content.decode()
+    assert "This form could not be accepted." in page and proposals[0].supports.count() == 1
+
+
+def test_the_same_answer_about_a_page_counts_once(settings):
+    from apertura.participation.models import PageFeedback
+
+    client = Client(headers={"accept-language": "en"})
+    url = reverse("participation:feedback")
+    answer = {"path": "/plans/", "useful": "no", "comment": "Hard to read", "website": ""}
+    client.post(url, answer)
+    again = client.post(url, answer, follow=True).content.decode()
+    assert "You already sent this answer about this page." in again and PageFeedback.objects.count() == 1
+    client.post(url, {**answer, "useful": "yes", "comment": ""})  # another answer is another answer
+    Client(REMOTE_ADDR="10.7.7.7").post(url, answer)  # and someone else's is theirs
+    assert PageFeedback.objects.count() == 3
+
+
+def test_registration_counts_against_the_address_whoever_calls_it(settings):
+    from django.core.exceptions import ValidationError
+
+    from apertura.participation.services import participant_register
+
+    settings.APERTURA_PARTICIPATION_LIMIT_PER_ADDRESS = 1
+    participant_register(email="a@example.org", username="a", display_name="A", password="a long test password",
+                         address="10.8.8.8")
+    with pytest.raises(ValidationError) as refused:
+        participant_register(email="b@example.org", username="b", display_name="B",
+                             password="a long test password", address="10.8.8.8")
+    assert refused.value.code == "rate_limited"

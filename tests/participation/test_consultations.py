@@ -111,7 +111,9 @@ def test_responses_and_summary_come_after_closing_and_stay_readable(consultation
     assert "adopted" in page and ANSWER in page and "Pedro" in page
     assert ANSWER in public.get(consultation.get_absolute_url()).content.decode()
     rows = list(csv.reader(io.StringIO(public.get(report_url, {"format": "csv"}).getvalue().decode())))
-    assert rows[0][:3] == ["comment", "section_order", "section"] and len(rows) == 3 and rows[1][-1] == ANSWER
+    assert rows[0] == ["id", "section", "section_title", "author", "hidden", "text", "submitted", "response.id",
+                       "response.text", "url"]
+    assert len(rows) == 3 and rows[1][8] == ANSWER and rows[1][9] == first.get_absolute_url()
     data = json.loads(public.get(report_url, {"format": "json"}).content)
     assert data["phase"] == "closed" and data["summary"].startswith("Two comments")
     detail = json.loads(public.get(consultation.get_absolute_url(), {"format": "json"}).content)
@@ -133,10 +135,10 @@ def test_comments_render_xss_inert(consultation, participant):
 @pytest.fixture
 def crowded(consultation, participant, settings, monkeypatch):
     """Five comments on section 2 and one on section 3, shown two a page."""
-    from apertura.participation import selectors
+    from apertura.participation.selectors import consultations
 
     settings.APERTURA_PARTICIPATION_LIMIT_PER_ACCOUNT = settings.APERTURA_PARTICIPATION_LIMIT_PER_ADDRESS = 1000
-    monkeypatch.setattr(selectors, "COMMENTS_PER_PAGE", 2)
+    monkeypatch.setattr(consultations, "COMMENTS_PER_PAGE", 2)
     user = participant("Lucía")
     second, third = consultation.sections.get(order=2), consultation.sections.get(order=3)
     comments = [consultation_comment(by=user, section=second, text=f"Remark number {n}") for n in range(1, 6)]
@@ -191,9 +193,9 @@ def test_a_comment_link_lands_on_the_page_that_holds_it(consultation, crowded, p
 
 def test_the_report_pages_its_comments_and_streams_the_complete_csv(consultation, crowded, participant,
                                                                        monkeypatch):
-    from apertura.participation import views
+    from apertura.participation.selectors import consultations
 
-    monkeypatch.setattr(views, "REPORT_PAGE_SIZE", 4)
+    monkeypatch.setattr(consultations, "REPORT_COMMENTS_PER_PAGE", 4)
     consultation_comment(by=participant("Eve"), section=consultation.sections.get(order=1),
                          text="=HYPERLINK(\"http://evil\")")
     client = Client(headers={"accept-language": "en"})
@@ -207,4 +209,24 @@ def test_the_report_pages_its_comments_and_streams_the_complete_csv(consultation
     response = client.get(url, {"format": "csv"})
     assert response.streaming and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
-    assert len(rows) == 8 and rows[1][4] == "'=HYPERLINK(\"http://evil\")"
+    assert len(rows) == 8 and rows[1][5] == "'=HYPERLINK(\"http://evil\")"
+
+
+def test_the_report_csv_says_what_the_json_says(consultation, crowded, participant, admin):
+    from apertura.common.records import csv_row
+    from apertura.participation.schemas import COMMENT_COLUMNS
+
+    hidden = crowded[1]
+    ConsultationComment.objects.filter(pk=hidden.pk).update(hidden=True, author=None)
+    consultation = _close(consultation)
+    consultation_respond(by=admin, consultation=consultation, comments=[crowded[0]], text=ANSWER)
+    client = Client(headers={"accept-language": "en"})
+    url = reverse("participation:consultation_report", args=[consultation.slug])
+    rows = list(csv.reader(io.StringIO(client.get(url, {"format": "csv"}).getvalue().decode())))
+    records = json.loads(client.get(url, {"format": "json"}).content)["comments"]
+    assert rows[0] == COMMENT_COLUMNS and len(rows) - 1 == len(records) == 6
+    for row, record in zip(rows[1:], records, strict=True):
+        for column, value, want in zip(COMMENT_COLUMNS, row, csv_row(record, COMMENT_COLUMNS), strict=True):
+            assert value == str(want), column
+    answered, gone = rows[1], rows[2]
+    assert answered[8] == ANSWER and gone[3:6] == ["Former participant", "True", ""]

@@ -137,7 +137,7 @@ def test_the_scorecard_page_and_twins(plan):
     assert [c["code"] for c in data["checks"]] == ["forum_every_six_months", "implementation_meetings",
                                                    "repository_updates", "reasoned_responses"]
     rows = list(csv.reader(io.StringIO(client.get(url, {"format": "csv"}).content.decode())))
-    assert rows[0] == ["code", "title", "met", "detail", "evidence"] and len(rows) == 5
+    assert rows[0] == ["code", "title", "met", "detail", "evidence.date", "evidence.url"] and len(rows) == 5
 
 
 def test_minutes_are_added_after_the_meeting(members, as_admin, admin):

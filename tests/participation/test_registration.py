@@ -90,7 +90,7 @@ def test_registrations_are_rate_limited_per_address(client, settings):
     for n in range(2):
         assert _register(client, username=f"u{n}", email=f"u{n}@example.org").status_code == 200
     response = _register(client, username="u3", email="u3@example.org")
-    assert response.status_code == 400 and "too many" in response.content.decode()
+    assert response.status_code == 429 and "too many" in response.content.decode()
     assert not get_user_model().objects.filter(username="u3").exists()
 
 

@@ -104,7 +104,7 @@ def test_a_report_dated_after_the_day_shown_does_not_count_yet(reported):
     then = get(on=ON.isoformat(), format="json").json()
     later = get(on="2022-09-30", format="json").json()
     row = {r["milestone"]: r for r in then["milestones"]}["4.4"]
-    assert (row["reported"], row["latest_report"]) == (0, "")
+    assert (row["reported"], row["latest_report"]) == (0, None)
     assert {r["milestone"]: r for r in later["milestones"]}["4.4"]["reported"] == 90
 
 

@@ -55,7 +55,9 @@ def test_an_editor_of_another_institution_is_refused_and_the_attempt_logged(m43,
     with pytest.raises(PermissionDenied):
         report(m43, intruder, "MINEDUC")  # forged: claims to report for MINEDUC
     assert not ProgressReport.objects.exists()
-    assert AuditEvent.objects.filter(action="progress.report.refused").count() == 2
+    refusals = AuditEvent.objects.filter(action="permission.refused")
+    assert [(e.actor, e.object_type, e.object_id, e.data["permission"]) for e in refusals] == [
+        (intruder, "plans.milestone", str(m43.pk), "plans.report_progress_for")] * 2
 
 
 @pytest.mark.parametrize("values, field", [

@@ -79,7 +79,7 @@ def test_a_conflicting_report_is_explained_and_the_second_text_kept(editor, make
 def test_a_forged_post_for_another_institution_is_refused_and_logged(fifth_plan, make_user, signed_in):
     intruder = signed_in(make_user("editor", "MINGOB"))
     assert intruder.post(URL, report_form()).status_code == 403
-    assert AuditEvent.objects.filter(action="progress.report.refused").exists()
+    assert AuditEvent.objects.filter(action="permission.refused", data__permission="plans.report_progress_for").exists()
     assert not ProgressReport.objects.exists()
 
 
@@ -104,7 +104,7 @@ def test_a_monitor_disputes_and_the_public_sees_reported_and_disputed(editor, ma
     commitment = public.get("/plans/2021-2023/commitments/4/").content.decode()
     assert "flag-disputed" in commitment
     data = public.get(URL + "?format=json").json()
-    assert (data["reported"], data["confirmed"]) == (80, 0)
+    assert (data["progress"]["reported"], data["progress"]["confirmed"]) == (80, 0)
     assert data["reports"][0]["validations"][0]["verdict"] == "dispute"
 
 

@@ -1,9 +1,15 @@
-"""Datasets, resources, institutions, themes and licenses as CKAN's Action API dicts (CKAN 2.11 field names)."""
+"""Datasets, resources, institutions, themes and licenses as CKAN's Action API dicts (CKAN 2.11 field names), and the
+way back: a CKAN package as the fields of the catalog's services.
+
+The package mapping is one pair, used by every path: `package_dict(dataset)` is what package_show, package_search and
+the other actions answer (and what a harvester elsewhere reads from us); `package_values(package)` is what
+package_create and our own harvester (harvest.py) hand to the services — licence ids, extras, private/draft/state,
+tags, groups as themes and resources mapped one way for both."""
 
 from __future__ import annotations
 
 import datetime as dt
-
+from typing import Any
 
 from apertura.datastore.selectors import active_keys
 from apertura.institutions.models import Institution
@@ -99,3 +105,94 @@ def package_dict(dataset: Dataset, base_url: str) -> dict:
         "resources": [resource_dict(resource, dataset, base_url, active=active) for resource in resources],
         "relationships_as_subject": [], "relationships_as_object": [],
     }
+
+
+# CKAN's default licence ids (ckan/model/license.py, lower-cased) → this register's; our own ids map to themselves.
+LICENSES = {"cc-by": "CC-BY-4.0", "cc-by-4.0": "CC-BY-4.0", "cc-zero": "CC0-1.0", "cc0-1.0": "CC0-1.0",
+            "odc-odbl": "ODbL-1.0", "odbl-1.0": "ODbL-1.0", "cc-by-sa": "CC-BY-SA-4.0", "cc-by-sa-4.0": "CC-BY-SA-4.0",
+            "other-open": "other-open", "other-closed": "other-closed", "notspecified": "other-closed"}
+UNKNOWN_LICENSE = "other-closed"
+# Extras that carry a field of ours, as package_dict writes them.
+EXTRAS = {"legal_basis": "legal_basis", "frequency": "frequency", "temporal_start": "temporal_start",
+          "temporal_end": "temporal_end"}
+# Our services' field names as CKAN calls them (for Validation Error bodies that name the field the client sent).
+CKAN_FIELDS = {"description": "notes", "license": "license_id", "themes": "groups", "publisher": "owner_org",
+               "contact_name": "maintainer", "contact_email": "maintainer_email"}
+# What a lenient mapping cuts texts to: the fields' lengths (models.Dataset, models.Resource).
+_LENGTHS = {"title": 300, "contact_name": 200, "legal_basis": 300}
+_RESOURCE_LENGTHS = {"title": 300, "description": 5000, "format": 20}
+
+
+def truthy(value: Any) -> bool:
+    """A CKAN boolean, sent as JSON or as a form string."""
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"true", "1", "yes", "on"}
+
+
+def _names(items: Any) -> list[str]:
+    """Tag or group names, sent as CKAN's dicts ({"name": …}) or as plain strings."""
+    if not isinstance(items, list):
+        return []
+    names = [item.get("name") if isinstance(item, dict) else item for item in items]
+    return [str(name) for name in names if name]
+
+
+def _extras(package: dict) -> dict[str, Any]:
+    extras = package.get("extras")
+    if not isinstance(extras, list):
+        return {}
+    return {e.get("key"): e.get("value") for e in extras if isinstance(e, dict) and e.get("key")}
+
+
+def license_id(value: Any) -> str:
+    """Our licence for a CKAN licence id (CKAN's defaults are mapped; others pass as sent; none is "other-closed")."""
+    raw = str(value or "").strip()
+    return LICENSES.get(raw.lower(), raw) or UNKNOWN_LICENSE
+
+
+def package_state(package: dict) -> str:
+    """private → "private"; state "draft" → "draft"; anything else is published."""
+    if truthy(package.get("private", False)):
+        return Dataset.State.PRIVATE
+    return Dataset.State.DRAFT if package.get("state") == "draft" else Dataset.State.PUBLISHED
+
+
+def package_values(package: dict, *, lenient: bool = False) -> dict[str, Any]:
+    """A CKAN package as our dataset services' fields (dataset_create's and dataset_upsert's), with "resources": a
+    list of {url, title, description, format} for link resources.
+
+    Strict (package_create) passes on what it cannot map for the service to refuse, naming the field: an unknown
+    licence or group, a text longer than its field. `lenient` (a package harvested from another portal, kept as far
+    as it can be) gives an unknown licence as "other-closed", drops groups that are not themes here and cuts texts
+    to their fields' lengths."""
+    extras = _extras(package)
+    name = str(package.get("name") or "")
+    values: dict[str, Any] = {
+        "name": name,
+        "title": str(package.get("title") or name),
+        "description": str(package.get("notes") or package.get("title") or name),
+        "license": license_id(package.get("license_id")),
+        "state": package_state(package),
+        "tags": _names(package.get("tags")),
+        "themes": _names(package.get("groups")),
+        "contact_name": str(package.get("maintainer") or ""),
+        "contact_email": str(package.get("maintainer_email") or ""),
+        "spatial": str(extras.get("spatial_ine") or "").split(),
+        "legal_basis": str(extras.get("legal_basis") or ""),
+        **{field: str(extras[key]) for key, field in EXTRAS.items() if key != "legal_basis" and extras.get(key)},
+    }
+    items = package.get("resources")
+    resources = [{"url": str(item.get("url") or ""), "title": str(item.get("name") or ""),
+                  "description": str(item.get("description") or ""), "format": str(item.get("format") or "")}
+                 for item in (items if isinstance(items, list) else []) if isinstance(item, dict)]
+    if lenient:
+        if not License.objects.filter(pk=values["license"]).exists():
+            values["license"] = UNKNOWN_LICENSE
+        known = set(Theme.objects.filter(code__in=values["themes"]).values_list("code", flat=True))
+        values["themes"] = [code for code in values["themes"] if code in known]
+        values.update({field: values[field][:length] for field, length in _LENGTHS.items()})
+        resources = [{**item, **{key: item[key][:length] for key, length in _RESOURCE_LENGTHS.items()}}
+                     for item in resources]
+    values["resources"] = resources
+    return values

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
+from apertura.accounts.permissions import require
 from apertura.audit.services import audit_record
 from apertura.common.partial_dates import PartialDate
 from apertura.common.text import fold
@@ -81,9 +83,18 @@ def _set_m2m(manager: ManyRelatedManager[Any, Any], objects: Sequence[Model], re
             report.count("updated", kind)
 
 
-@transaction.atomic
 def plan_import(*, data: dict[str, Any], actor: User | None = None, source: str = "") -> ImportReport:
-    """Write a checked plan file (see formats.plan_file) in one transaction, updating in place by number."""
+    """Write a checked plan file (see formats.plan_file) in one transaction, updating in place by number.
+
+    `actor=None` is the server's command line (`apertura plan import`), whose operator already holds the
+    database; a person importing through the site must be allowed to manage plans."""
+    if actor is not None:
+        require("plans.manage", by=actor, why=_("Only administrators import action plans."))
+    with transaction.atomic():
+        return _plan_write(data=data, actor=actor, source=source)
+
+
+def _plan_write(*, data: dict[str, Any], actor: User | None, source: str) -> ImportReport:
     plan_data = data["plan"]
     for inst in data["institutions"]:
         _institution_upsert(inst)

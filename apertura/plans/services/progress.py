@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
-import rules
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apertura.accounts.permissions import require
 from apertura.audit.services import audit_record
 from apertura.common.uploads import check_upload
 from apertura.institutions.models import Institution
@@ -32,18 +31,14 @@ class ProgressConflict(Exception):
         super().__init__(f"milestone {latest.milestone} has a newer report ({latest.pk})")
 
 
-def _refuse(*, user: User, action: str, obj_type: str, obj_id: str | int | uuid.UUID, why: str) -> NoReturn:
-    """Refusals are written to the audit log too: a forged post for another institution leaves a trace.
-    So permission checks run before a service opens its transaction, which the refusal would roll back."""
-    audit_record(action=f"{action}.refused", obj_type=obj_type, obj_id=obj_id, actor=user, summary=why)
-    raise PermissionDenied(why)
-
-
 def progress_report_check(*, milestone: Milestone, by: User, institution: Institution) -> None:
-    """Refuse, and log, a report for an institution the user does not edit for or that is not responsible."""
-    if not rules.has_perm("plans.report_progress_for", by, (milestone, institution)):
-        _refuse(user=by, action="progress.report", obj_type="milestone", obj_id=milestone.pk,
-                why=f"{by} may not report for {institution.acronym} on milestone {milestone.number}")
+    """Refuse, and log, a report for an institution the user does not edit for or that is not responsible.
+
+    Like every permission check here, it runs before the service opens its transaction: the refusal is written
+    to the audit log at once, and a transaction rolled back would take it with it."""
+    require("plans.report_progress_for", by=by, obj=(milestone, institution), why=_(
+        "You may not report progress for %(institution)s on milestone %(milestone)s: only editors of an "
+        "institution responsible for it may.") % {"institution": institution.acronym, "milestone": milestone.number})
 
 
 def milestone_report_progress(
@@ -81,9 +76,8 @@ def _report_write(*, milestone: Milestone, by: User, institution: Institution, s
 
 def evidence_add(*, report: ProgressReport, by: User, title: str, url: str = "",
                  upload: UploadedFile | None = None) -> Evidence:
-    if not rules.has_perm("plans.add_evidence", by, report):
-        _refuse(user=by, action="evidence.add", obj_type="report", obj_id=report.pk,
-                why=f"{by} may not add evidence to report {report.pk}")
+    require("plans.add_evidence", by=by, obj=report,
+            why=_("Only editors of the institution that wrote this report may add evidence to it."))
     with transaction.atomic():
         return _evidence_write(report=report, by=by, title=title, url=url, upload=upload)
 
@@ -110,9 +104,9 @@ def validation_submit(*, report: ProgressReport, by: User, organization: Institu
                       reason: str) -> Validation:
     """A monitor confirms or disputes a report. A second verdict from the same organization replaces the
     first; the history keeps both."""
-    if not rules.has_perm("plans.validate_for", by, (report, organization)):
-        _refuse(user=by, action="validation.submit", obj_type="report", obj_id=report.pk,
-                why=f"{by} may not validate report {report.pk} for {organization.acronym}")
+    require("plans.validate_for", by=by, obj=(report, organization), why=_(
+        "You may not give a verdict for %(organization)s: only its civil-society monitors may, and never on a "
+        "report they wrote.") % {"organization": organization.acronym})
     with transaction.atomic():
         return _validation_write(report=report, by=by, organization=organization, verdict=verdict, reason=reason)
 
@@ -136,9 +130,8 @@ def _validation_write(*, report: ProgressReport, by: User, organization: Institu
 
 
 def validation_respond(*, validation: Validation, by: User, text: str) -> ValidationResponse:
-    if not rules.has_perm("plans.respond_to_validation", by, validation):
-        _refuse(user=by, action="validation.respond", obj_type="validation", obj_id=validation.pk,
-                why=f"{by} may not answer validation {validation.pk}")
+    require("plans.respond_to_validation", by=by, obj=validation,
+            why=_("Only editors of the institution that wrote the report may answer this verdict."))
     if not text.strip():
         raise ValidationError({"text": _("Write the answer.")})
     with transaction.atomic():

@@ -1,11 +1,11 @@
 from typing import TYPE_CHECKING
 
-import rules
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apertura.accounts.permissions import require
 from apertura.audit.services import audit_record
 
 from ..formats.plan_export import plan_to_data
@@ -17,9 +17,7 @@ if TYPE_CHECKING:
 
 def plan_snapshot(*, plan: Plan, by: "User", label: str, note: str = "") -> PlanVersion:
     """Keep the plan as it stands now as a named version, to compare later versions against."""
-    if not rules.has_perm("plans.manage", by, plan):
-        audit_record(action="plan.snapshot.refused", obj_type="plan", obj_id=plan.slug, actor=by)
-        raise PermissionDenied(_("Only administrators record plan versions."))
+    require("plans.manage", by=by, obj=plan, why=_("Only administrators record plan versions."))
     label = label.strip()
     if not label:
         raise ValidationError({"label": _("Name the version, e.g. «June 2024 revision».")})

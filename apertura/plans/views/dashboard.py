@@ -8,10 +8,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apertura.common.records import as_json, csv_row
 from apertura.common.twins import csv_twin, json_twin, requested_format
 
-from ..dashboard import MILESTONE_COLUMNS, bar_chart, build_dashboard, dashboard_data, milestone_rows
+from .. import selectors
+from ..dashboard import bar_chart, build_dashboard
 from ..models import Plan
+from ..schemas import DASHBOARD_COLUMNS, DashboardMilestoneOut, DashboardOut
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -29,9 +32,10 @@ def _parse_on(value: str | None) -> dt.date:
 
 
 def plan_dashboard(request, slug):
-    plan = Plan.objects.filter(slug=slug).first()
-    if plan is None:
-        raise Http404(_("There is no action plan «%(slug)s».") % {"slug": slug})
+    try:
+        plan = selectors.plan_lookup(slug=slug)
+    except Plan.DoesNotExist:
+        raise Http404(_("There is no action plan «%(slug)s».") % {"slug": slug}) from None
     fmt = requested_format(request)
     try:
         on = _parse_on(request.GET.get("on", "").strip())
@@ -43,10 +47,10 @@ def plan_dashboard(request, slug):
         return render(request, "plans/dashboard_bad_date.html", {"plan": plan, "message": str(error)}, status=400)
     board = build_dashboard(plan=plan, on=on)
     if fmt == "json":
-        return json_twin(dashboard_data(board))
+        return json_twin(as_json(DashboardOut, board))
     if fmt == "csv":
-        return csv_twin(f"plan-{plan.slug}-dashboard-{on.isoformat()}.csv", MILESTONE_COLUMNS,
-                        milestone_rows(board))
+        return csv_twin(f"plan-{plan.slug}-dashboard-{on.isoformat()}.csv", DASHBOARD_COLUMNS,
+                        (csv_row(as_json(DashboardMilestoneOut, t), DASHBOARD_COLUMNS) for t in board.tracks))
     plan_end = plan.end.last_day()
     return render(request, "plans/dashboard.html", {
         "plan": plan, "board": board, "on": on,

@@ -4,30 +4,27 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from apertura.common.records import as_json, as_json_list, csv_row
 from apertura.common.twins import csv_twin, json_twin, requested_format
 from apertura.institutions.models import Institution
+from apertura.institutions.schemas import InstitutionOut
 from apertura.institutions.selectors import institution_get
 
+from ..schemas import (
+    INSTITUTION_COLUMNS, MILESTONE_COLUMNS, InstitutionCommitmentOut, InstitutionSummaryOut, MilestoneOut,
+)
 from ..selectors import institution_commitments, institutions_with_counts, milestone_list
-
-
-def _institution_data(inst: Institution) -> dict:
-    return {"acronym": inst.acronym, "slug": inst.slug, "name_es": inst.name_es, "name_en": inst.name_en,
-            "kind": inst.kind, "url": inst.get_absolute_url()}
 
 
 def institution_list(request):
     kind = request.GET.get("kind", "")
     institutions = list(institutions_with_counts(kind=kind if kind in Institution.Kind.values else None))
     fmt = requested_format(request)
-    if fmt == "json":
-        return json_twin({"institutions": [
-            {**_institution_data(i), "commitments_led": i.led_count, "milestones": i.milestone_count}
-            for i in institutions]})
-    if fmt == "csv":
-        return csv_twin("institutions.csv", ["acronym", "name_es", "name_en", "kind", "commitments_led", "milestones"],
-                        ([i.acronym, i.name_es, i.name_en, i.kind, i.led_count, i.milestone_count]
-                         for i in institutions))
+    if fmt in ("json", "csv"):
+        records = as_json_list(InstitutionSummaryOut, institutions)
+        if fmt == "json":
+            return json_twin({"institutions": records})
+        return csv_twin("institutions.csv", INSTITUTION_COLUMNS, (csv_row(r, INSTITUTION_COLUMNS) for r in records))
     return render(request, "institutions/institution_list.html", {
         "institutions": institutions, "kinds": Institution.Kind.choices, "kind": kind})
 
@@ -42,19 +39,12 @@ def institution_detail(request, slug):
     fmt = requested_format(request)
     if fmt == "json":
         return json_twin({
-            **_institution_data(institution),
-            "commitments": [{"plan": c.plan.slug, "number": c.number, "title": c.title,
-                             "role": "lead" if c.lead_id == institution.pk else "partner",
-                             "url": c.get_absolute_url()} for c in commitments],
-            "milestones": [{"plan": m.commitment.plan.slug, "number": m.number, "text": m.text,
-                            "start": m.start_date.isoformat() if m.start_date else None,
-                            "end": m.end_date.isoformat() if m.end_date else None,
-                            "url": m.get_absolute_url()} for m in milestones],
+            **as_json(InstitutionOut, institution),
+            "commitments": as_json_list(InstitutionCommitmentOut, commitments, institution=institution),
+            "milestones": as_json_list(MilestoneOut, milestones),
         })
     if fmt == "csv":
-        return csv_twin(f"institution-{institution.slug}-milestones.csv",
-                        ["plan", "milestone", "text", "start", "end"],
-                        ([m.commitment.plan.slug, m.number, m.text, m.start_date or "", m.end_date or ""]
-                         for m in milestones))
+        return csv_twin(f"institution-{institution.slug}-milestones.csv", MILESTONE_COLUMNS,
+                        (csv_row(as_json(MilestoneOut, m), MILESTONE_COLUMNS) for m in milestones))
     return render(request, "institutions/institution_detail.html", {
         "institution": institution, "commitments": commitments, "milestones": milestones})

@@ -1,44 +1,32 @@
-"""Milestone progress: reporting with evidence, civil-society validation, answers; and the assessment."""
+"""Milestone progress: reporting with evidence, civil-society validation, answers; and the assessment.
+
+The services decide who may write (and log every refusal); these views ask the rules only to decide which forms
+to show."""
 
 import rules
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apertura.accounts.roles import roles_of
+from apertura.common.forms import submitted
+from apertura.common.records import as_json
 from apertura.common.twins import json_twin, requested_format
 from apertura.common.uploads import stored_file_response
-from apertura.institutions.models import Institution
+from apertura.institutions.selectors import institution_find
 
 from .. import selectors, services
 from ..forms import AssessmentForm, EvidenceForm, ProgressForm, ResponseForm, ValidationForm
-from ..models import Assessment, Commitment, Evidence, Milestone, ProgressReport, Validation
+from ..models import Commitment, Evidence, Milestone, ProgressReport, Validation
+from ..schemas import MilestoneDetailOut
 from ..tracking import track_milestone
-
-
-def _reporting_institutions(user, milestone):
-    responsible = milestone.responsible.all()
-    if roles_of(user).is_administrator:
-        return responsible
-    return responsible.filter(pk__in=roles_of(user).edits)
-
-
-def _report_data(report: ProgressReport) -> dict:
-    return {
-        "id": report.pk, "status": report.status, "percent": report.percent, "as_of": report.as_of,
-        "completed_on": report.completed_on, "institution": report.institution.acronym,
-        "narrative": report.narrative, "submitted": report.created_at,
-        "evidence": [{"title": e.title, "url": e.url or None, "sha256": e.sha256 or None,
-                      "download": f"/evidence/{e.pk}/" if e.file else None} for e in report.evidence.all()],
-        "validations": [{"organization": v.organization.acronym, "verdict": v.verdict, "reason": v.reason,
-                         "date": v.updated_at,
-                         "answers": [{"institution": r.institution.acronym, "text": r.text, "date": r.created_at}
-                                     for r in v.responses.all()]} for v in report.validations.all()],
-    }
 
 
 def milestone_detail(request, slug, number):
@@ -46,16 +34,14 @@ def milestone_detail(request, slug, number):
         milestone = selectors.milestone_get(plan_slug=slug, number=number)
     except Milestone.DoesNotExist:
         raise Http404(_("This plan has no milestone %(number)s.") % {"number": number}) from None
-    track = track_milestone(milestone, _today())
     if requested_format(request) == "json":
-        return json_twin({"plan": slug, "milestone": milestone.number, "text": milestone.text,
-                          "reported": track.reported, "confirmed": track.confirmed, "expected": track.expected,
-                          "flag": track.flag, "reports": [_report_data(r) for r in milestone.reports.all()]})
+        return json_twin(as_json(MilestoneDetailOut, milestone))
+    track = track_milestone(milestone, timezone.localdate())
     user = request.user
     forms = {}
     if request.method == "POST":
         if not user.is_authenticated:
-            return redirect(f"{_login_url()}?next={request.path}")
+            return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
         outcome = _handle_post(request, milestone, forms)
         if outcome is not None:
             return outcome
@@ -64,23 +50,8 @@ def milestone_detail(request, slug, number):
     return render(request, "plans/milestone_detail.html", {
         "plan": milestone.commitment.plan, "commitment": milestone.commitment, "milestone": milestone,
         "track": track, "reports": list(milestone.reports.all()), **forms,
-        "can_validate": rules.has_perm("plans.validate", user, milestone.reports.first()) if
-        milestone.reports.all() else False,
         "respond_ids": _respondable(user, milestone),
     }, status=422 if any(getattr(f, "errors", None) for f in forms.values()) else 200)
-
-
-def _today():
-    from django.utils import timezone
-
-    return timezone.localdate()
-
-
-def _login_url():
-    from django.conf import settings
-    from django.urls import reverse
-
-    return reverse(settings.LOGIN_URL)
 
 
 def _respondable(user, milestone) -> set[int]:
@@ -89,15 +60,21 @@ def _respondable(user, milestone) -> set[int]:
 
 
 def _offer_forms(user, milestone, forms):
-    institutions = _reporting_institutions(user, milestone)
-    if "progress_form" not in forms and institutions.exists():
-        latest = milestone.reports.order_by("-created_at", "-id").first()
-        forms["progress_form"] = ProgressForm(institutions=institutions, initial={
-            "based_on": latest.pk if latest else None,
-            **({"status": latest.status, "percent": latest.percent} if latest else {})})
+    if "progress_form" not in forms and rules.has_perm("plans.report_progress", user, milestone):
+        latest = selectors.report_latest(milestone=milestone)
+        forms["progress_form"] = ProgressForm(
+            institutions=selectors.reporting_institutions(user=user, milestone=milestone), initial={
+                "based_on": latest.pk if latest else None,
+                **({"status": latest.status, "percent": latest.percent} if latest else {})})
     if "validation_form" not in forms and roles_of(user).monitors:
-        forms["validation_form"] = ValidationForm(
-            organizations=Institution.objects.filter(pk__in=roles_of(user).monitors))
+        forms["validation_form"] = ValidationForm(organizations=selectors.monitored_organizations(user=user))
+
+
+def _report_or_404(milestone, pk) -> ProgressReport:
+    try:
+        return selectors.report_get(milestone=milestone, pk=pk)
+    except ProgressReport.DoesNotExist:
+        raise Http404 from None
 
 
 def _handle_post(request, milestone, forms):
@@ -107,7 +84,7 @@ def _handle_post(request, milestone, forms):
         if action == "report":
             return _post_report(request, milestone, forms)
         if action == "evidence":
-            report = get_object_or_404(ProgressReport, pk=request.POST.get("report"), milestone=milestone)
+            report = _report_or_404(milestone, request.POST.get("report"))
             form = EvidenceForm(request.POST, request.FILES)
             if form.is_valid():
                 services.evidence_add(report=report, by=user, title=form.cleaned_data["title"],
@@ -116,17 +93,18 @@ def _handle_post(request, milestone, forms):
                 return redirect(request.path)
             forms["evidence_form"], forms["evidence_report"] = form, report.pk
         elif action == "validate":
-            report = get_object_or_404(ProgressReport, pk=request.POST.get("report"), milestone=milestone)
-            form = ValidationForm(request.POST, organizations=Institution.objects.filter(
-                pk__in=roles_of(user).monitors))
+            report = _report_or_404(milestone, request.POST.get("report"))
+            form = ValidationForm(request.POST, organizations=selectors.monitored_organizations(user=user))
             if form.is_valid():
                 services.validation_submit(report=report, by=user, **form.cleaned_data)
                 messages.success(request, _("Your verdict is published."))
                 return redirect(request.path)
             forms["validation_form"], forms["validation_report"] = form, report.pk
         elif action == "respond":
-            validation = get_object_or_404(Validation, pk=request.POST.get("validation"),
-                                           report__milestone=milestone)
+            try:
+                validation = selectors.validation_get(milestone=milestone, pk=request.POST.get("validation"))
+            except Validation.DoesNotExist:
+                raise Http404 from None
             form = ResponseForm(request.POST)
             if form.is_valid():
                 services.validation_respond(validation=validation, by=user, text=form.cleaned_data["text"])
@@ -141,11 +119,12 @@ def _handle_post(request, milestone, forms):
 
 
 def _post_report(request, milestone, forms):
-    posted = Institution.objects.filter(pk=request.POST.get("institution") or None).first()
+    posted = institution_find(pk=request.POST.get("institution"))
     if posted is not None:
         # Checked (and a refusal logged) before anything else: a forged post gets a 403, not a form error.
         services.progress_report_check(milestone=milestone, by=request.user, institution=posted)
-    form = ProgressForm(request.POST, request.FILES, institutions=_reporting_institutions(request.user, milestone))
+    form = ProgressForm(request.POST, request.FILES,
+                        institutions=selectors.reporting_institutions(user=request.user, milestone=milestone))
     forms["progress_form"] = form
     if not form.is_valid():
         return None
@@ -179,22 +158,28 @@ def _post_report(request, milestone, forms):
 
 
 def evidence_download(request, pk):
-    evidence = get_object_or_404(Evidence.objects.exclude(file=""), pk=pk)
+    try:
+        evidence = selectors.evidence_file_get(pk=pk)
+    except Evidence.DoesNotExist:
+        raise Http404 from None
     return stored_file_response(evidence.file, content_type=evidence.content_type,
                                 filename=evidence.original_name or "evidence")
 
 
 @login_required
 def assessment_edit(request, slug, number):
-    commitment = get_object_or_404(Commitment.objects.select_related("plan"), plan__slug=slug, number=number)
-    if not rules.has_perm("plans.assess", request.user, commitment):
-        raise PermissionDenied(_("Only independent reviewers assess commitments."))
-    instance = Assessment.objects.filter(commitment=commitment).first()
-    form = AssessmentForm(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        services.assessment_save(commitment=commitment, by=request.user, values={
-            name: form.cleaned_data[name] for name in form.Meta.fields})
+    try:
+        commitment = selectors.commitment_lookup(plan_slug=slug, number=number)
+    except Commitment.DoesNotExist:
+        raise Http404(_("This plan has no commitment %(number)s.") % {"number": number}) from None
+    form = AssessmentForm(request.POST or None, instance=selectors.assessment_get(commitment=commitment))
+    # The service refuses (and logs) a sent assessment from anyone but a reviewer; the form is shown to reviewers.
+    done = submitted(request, form, lambda data: services.assessment_save(
+        commitment=commitment, by=request.user, values={name: data[name] for name in form.Meta.fields}))
+    if done is not None:
         messages.success(request, _("Assessment saved."))
         return redirect(commitment.get_absolute_url() + "#assessment")
+    if not rules.has_perm("plans.assess", request.user, commitment):
+        raise PermissionDenied(_("Only independent reviewers assess commitments."))
     return render(request, "plans/assessment_form.html", {"plan": commitment.plan, "commitment": commitment,
                                                            "form": form})

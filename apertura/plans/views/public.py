@@ -1,22 +1,23 @@
 import rules
-from django.db.models import Q
-from django.utils import timezone
-from django.http import Http404, HttpResponse
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from apertura.common.records import as_json, as_json_list, csv_row
 from apertura.common.twins import csv_twin, json_twin, requested_format
-from apertura.institutions.models import Institution
-from apertura.notifications.services import follow_set, followers
+from apertura.institutions.schemas import InstitutionOut
+from apertura.notifications.selectors import is_following
+from apertura.notifications.services import follow_set
 
 from .. import selectors
-from ..formats.plan_export import (
-    COMMITMENT_COLUMNS, MILESTONE_COLUMNS, commitment_rows, commitment_to_data, milestone_rows, plan_csv,
-    plan_to_data, plan_xlsx,
+from ..formats.plan_export import plan_csv, plan_to_data, plan_xlsx
+from ..models import OGP_VALUES, Commitment, Plan
+from ..schemas import (
+    COMMITMENT_COLUMNS, MILESTONE_COLUMNS, PLAN_COLUMNS, CommitmentDetailOut, CommitmentOut, MilestoneOut, PlanOut,
 )
-from ..models import OGP_VALUES, Assessment, Commitment, Plan
 from ..timeline import build_timeline
 from ..tracking import roll_up, track_milestone
 
@@ -28,22 +29,13 @@ def _plan_or_404(slug: str) -> Plan:
         raise Http404(_("There is no action plan «%(slug)s».") % {"slug": slug}) from None
 
 
-def _plan_summary(plan: Plan) -> dict:
-    return {
-        "slug": plan.slug, "country": plan.country, "number": plan.number, "title": plan.title,
-        "title_es": plan.title_es, "language": plan.language, "status": plan.status,
-        "period_start": plan.start.isoformat(), "period_end": plan.end.isoformat(), "axis": plan.axis,
-        "url": plan.get_absolute_url(),
-    }
-
-
 def home(request):
     plan = selectors.plan_home()
-    commitments = list(selectors.commitment_list(plan=plan)) if plan else []
     if requested_format(request) == "json":
-        return json_twin({"plan": _plan_summary(plan) if plan else None,
-                          "commitments": [{"number": c.number, "title": c.title, "lead": c.lead.acronym,
-                                           "url": c.get_absolute_url()} for c in commitments]})
+        commitments = selectors.commitment_list(plan=plan, partners=True) if plan else []
+        return json_twin({"plan": as_json(PlanOut, plan) if plan else None,
+                          "commitments": as_json_list(CommitmentOut, commitments)})
+    commitments = list(selectors.commitment_list(plan=plan)) if plan else []
     milestone_count = sum(len(c.milestones.all()) for c in commitments)
     institutions = {i.pk for c in commitments for m in c.milestones.all() for i in m.responsible.all()}
     return render(request, "plans/home.html", {
@@ -55,35 +47,33 @@ def home(request):
 def plan_list(request):
     plans = list(selectors.plan_list())
     fmt = requested_format(request)
-    if fmt == "json":
-        return json_twin({"plans": [_plan_summary(p) for p in plans]})
-    if fmt == "csv":
-        return csv_twin("plans.csv", ["slug", "country", "number", "title", "period_start", "period_end", "status"],
-                        ([p.slug, p.country, p.number, p.title, p.start, p.end, p.status] for p in plans))
+    if fmt in ("json", "csv"):
+        records = as_json_list(PlanOut, plans)
+        if fmt == "json":
+            return json_twin({"plans": records})
+        return csv_twin("plans.csv", PLAN_COLUMNS, (csv_row(r, PLAN_COLUMNS) for r in records))
     return render(request, "plans/plan_list.html", {"plans": plans})
 
 
 def plan_detail(request, slug):
     plan = _plan_or_404(slug)
     filters = {key: request.GET.get(key, "").strip() for key in ("theme", "institution", "value", "q")}
+    fmt = requested_format(request)
+    if fmt in ("json", "csv"):
+        records = as_json_list(CommitmentOut, selectors.commitment_list(plan=plan, **filters, partners=True))
+        if fmt == "json":
+            return json_twin({"plan": as_json(PlanOut, plan), "filters": {k: v for k, v in filters.items() if v},
+                              "commitments": records})
+        return csv_twin(f"plan-{plan.slug}-commitments.csv", COMMITMENT_COLUMNS,
+                        (csv_row(r, COMMITMENT_COLUMNS) for r in records))
     commitments = list(selectors.commitment_list(plan=plan, **filters))
     today = timezone.localdate()
     for commitment in commitments:
         commitment.rollup = roll_up([track_milestone(m, today) for m in commitment.milestones.all()])
-    fmt = requested_format(request)
-    if fmt in ("json", "csv"):
-        data = plan_to_data(plan)
-        wanted = {c.number for c in commitments}
-        data["commitments"] = [c for c in data["commitments"] if c["number"] in wanted]
-        if fmt == "json":
-            return json_twin({**data, "filters": {k: v for k, v in filters.items() if v}})
-        return csv_twin(f"plan-{plan.slug}-commitments.csv", COMMITMENT_COLUMNS, commitment_rows(data))
-    involved = Institution.objects.filter(
-        Q(led_commitments__plan=plan) | Q(milestones__commitment__plan=plan)).distinct().order_by("acronym")
     context = {
         "plan": plan, "commitments": commitments, "filters": filters, "ogp_values": OGP_VALUES,
-        "institutions": involved, "filtered": any(filters.values()),
-        "flag_count": plan.quality_flags.count(),
+        "institutions": selectors.plan_institutions(plan=plan), "filtered": any(filters.values()),
+        "flag_count": selectors.plan_flag_count(plan=plan),
         "assessment_summary": selectors.assessment_summary(plan=plan),
     }
     template = "plans/_commitment_rows.html" if request.headers.get("HX-Request") else "plans/plan_detail.html"
@@ -109,38 +99,27 @@ def commitment_detail(request, slug, number):
         commitment = selectors.commitment_get(plan_slug=slug, number=number)
     except Commitment.DoesNotExist:
         raise Http404(_("This plan has no commitment %(number)s.") % {"number": number}) from None
-    milestones = list(commitment.milestones.all())
     fmt = requested_format(request)
     if fmt in ("json", "csv"):
-        flags = list(commitment.quality_flags.all())
-        data = commitment_to_data(commitment, flags)
+        data = as_json(CommitmentDetailOut, commitment)
         if fmt == "json":
-            return json_twin({"plan": commitment.plan.slug, **data})
+            return json_twin(data)
         return csv_twin(f"plan-{slug}-commitment-{number}-milestones.csv", MILESTONE_COLUMNS,
-                        milestone_rows({"plan": {"slug": slug},
-                                        "commitments": [{**data, "lead": commitment.lead.acronym}]}))
+                        (csv_row(m, MILESTONE_COLUMNS) for m in data["milestones"]))
+    milestones = list(commitment.milestones.all())
     flags = list(commitment.quality_flags.all())
     tracks = [track_milestone(m, timezone.localdate()) for m in milestones]
     return render(request, "plans/commitment_detail.html", {
         "plan": commitment.plan, "commitment": commitment, "milestones": milestones,
         "tracks": tracks, "rollup": roll_up(tracks),
-        "assessment": Assessment.objects.filter(commitment=commitment).first(),
-        "following": request.user.is_authenticated and followers(commitment).filter(user=request.user).exists(),
+        "assessment": getattr(commitment, "assessment", None),  # selected with the commitment; None if not assessed
+        "following": is_following(user=request.user, target=commitment),
         "can_assess": rules.has_perm("plans.assess", request.user, commitment),
         "timeline": build_timeline(milestones, commitment.start_date),
         "contacts": list(commitment.contacts.all()),
         "flags": flags, "milestone_flags": {f.milestone_id for f in flags if f.milestone_id},
-        "neighbours": _neighbours(commitment),
+        "neighbours": selectors.commitment_neighbours(commitment=commitment),
     })
-
-
-def _neighbours(commitment):
-    numbers = list(commitment.plan.commitments.values_list("number", flat=True).order_by("number"))
-    index = numbers.index(commitment.number)
-    return {
-        "previous": numbers[index - 1] if index > 0 else None,
-        "next": numbers[index + 1] if index + 1 < len(numbers) else None,
-    }
 
 
 def search(request):
@@ -149,12 +128,9 @@ def search(request):
     if requested_format(request) == "json":
         return json_twin({
             "q": q,
-            "commitments": [{"plan": c.plan.slug, "number": c.number, "title": c.title,
-                             "url": c.get_absolute_url()} for c in results["commitments"]],
-            "milestones": [{"plan": m.commitment.plan.slug, "number": m.number, "text": m.text,
-                            "url": m.get_absolute_url()} for m in results["milestones"]],
-            "institutions": [{"acronym": i.acronym, "name": i.name, "url": i.get_absolute_url()}
-                             for i in results["institutions"]],
+            "commitments": as_json_list(CommitmentOut, results["commitments"]),
+            "milestones": as_json_list(MilestoneOut, results["milestones"]),
+            "institutions": as_json_list(InstitutionOut, results["institutions"]),
         })
     total = sum(len(v) for v in results.values())
     return render(request, "plans/search.html", {"q": q, "results": results, "total": total})
@@ -163,6 +139,9 @@ def search(request):
 @login_required
 @require_POST
 def commitment_follow(request, slug, number):
-    commitment = get_object_or_404(Commitment, plan__slug=slug, number=number)
+    try:
+        commitment = selectors.commitment_lookup(plan_slug=slug, number=number)
+    except Commitment.DoesNotExist:
+        raise Http404(_("This plan has no commitment %(number)s.") % {"number": number}) from None
     follow_set(user=request.user, target=commitment, following=request.POST.get("follow") == "1")
     return redirect(commitment.get_absolute_url())

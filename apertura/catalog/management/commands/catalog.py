@@ -38,7 +38,7 @@ class Command(BaseCommand):
                 self.stdout.write("republished" if changed else "unchanged since the last publication")
                 return
             try:
-                datasets = catalog_publish_self(site_url=site_url)
+                datasets = catalog_publish_self(site_url=site_url, system=True)
             except ValidationError as error:
                 raise CommandError(" ".join(error.messages)) from None
             for dataset in datasets:

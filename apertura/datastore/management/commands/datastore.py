@@ -71,14 +71,14 @@ class Command(BaseCommand):
 
     def handle_confirm(self, *, key, **_options):
         try:
-            version = datastore_held_publish(key=key)
+            version = datastore_held_publish(key=key, system=True)
         except NothingHeld as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"{key}: version {version.number} published, {version.row_count} rows."))
 
     def handle_discard(self, *, key, **_options):
         try:
-            table = datastore_held_discard(key=key)
+            table = datastore_held_discard(key=key, system=True)
         except NothingHeld as exc:
             raise CommandError(str(exc)) from exc
         kept = f"version {table.current.number} stays published" if table.current else "nothing is published"
